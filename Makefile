@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test lint browser
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Start the server on SQLite with migrations, demo data and a printed admin login.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+	$(PY) manage.py runserver $(HOST)
+
+## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
+test: install browser
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py rules check
+	$(PY) manage.py rules test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium
+
+lint: install
+	$(VENV)/bin/ruff check .

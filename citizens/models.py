@@ -1,0 +1,53 @@
+"""The citizen register: identity, residence and the current score and grade.
+
+``score`` and ``grade`` are a cache of the ledger kept current in the same
+transaction as every ledger write (see ``points.services``); the ledger is the
+source of truth.
+"""
+from django.db import models
+
+from citizens.validators import validate_resident_id
+
+
+class Citizen(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", "male"
+        FEMALE = "F", "female"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "active"
+        MOVED_AWAY = "moved_away", "moved away"
+        DECEASED = "deceased", "deceased"
+
+    resident_id = models.CharField(
+        "resident ID number", max_length=18, unique=True, validators=[validate_resident_id]
+    )
+    name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    district = models.CharField(max_length=50, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    score = models.IntegerField(null=True, blank=True, db_index=True)
+    grade = models.CharField(max_length=1, blank=True, db_index=True)
+    grade_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["resident_id"]
+        constraints = [
+            models.CheckConstraint(
+                name="citizen_enrolled_has_score",
+                condition=(
+                    models.Q(enrolled_at__isnull=True, score__isnull=True)
+                    | models.Q(enrolled_at__isnull=False, score__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.resident_id})"
+
+    @property
+    def is_enrolled(self):
+        return self.enrolled_at is not None

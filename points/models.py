@@ -1,0 +1,133 @@
+"""Agencies, reported events, the append-only ledger and grade history."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from citizens.models import Citizen
+
+
+class Agency(models.Model):
+    """An office that reports events or asks eligibility questions through the API."""
+
+    class Kind(models.TextChoices):
+        REPORTING = "reporting", "reports events"
+        SERVICE = "service", "asks eligibility"
+        SYSTEM = "system", "the system itself"
+
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORTING)
+    event_types = models.JSONField(default=list, blank=True, help_text="Event types this agency may report.")
+    is_active = models.BooleanField(default=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_prefix = models.CharField(max_length=12, blank=True, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Event(models.Model):
+    """An immutable report of something a citizen did, as an agency reported it."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "applied"
+        RETRACTED = "retracted", "retracted by the reporting agency"
+        VOIDED = "voided", "voided (appeal upheld or corrected)"
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="events")
+    event_type = models.CharField(max_length=64, db_index=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    reported_at = models.DateTimeField(db_index=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="events")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64, help_text="Hash of the report's content, to spot key reuse.")
+    policy_version = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.CharField(max_length=150, blank=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by",
+        help_text="The voided event this one replaces.",
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "idempotency_key"], name="event_unique_idempotency_key"),
+        ]
+        indexes = [models.Index(fields=["citizen", "-occurred_at"])]
+
+    def __str__(self):
+        return f"{self.event_type} #{self.pk}"
+
+
+class LedgerEntry(models.Model):
+    """One change of one citizen's points. Never updated or deleted.
+
+    A correction is a new entry that ``reverses`` an earlier one, so the sum of
+    a citizen's deltas is always their score.
+    """
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", "opening balance"
+        RULE = "rule", "rule applied"
+        REVERSAL = "reversal", "reversal"
+        EXPIRY = "expiry", "expired"
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="ledger")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="entries")
+    rule_id = models.CharField(max_length=100)
+    rule_title = models.CharField(max_length=200)
+    policy_version = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    delta = models.IntegerField()
+    balance_after = models.IntegerField()
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    reason = models.TextField(blank=True)
+    expires_on = models.DateField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["citizen", "id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(name="ledger_delta_nonzero", condition=~Q(delta=0)),
+            models.CheckConstraint(
+                name="ledger_reversal_links_entry",
+                condition=Q(kind__in=["reversal", "expiry"], reverses__isnull=False)
+                | Q(kind__in=["opening", "rule"], reverses__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["event", "rule_id"], condition=Q(reverses__isnull=True), name="ledger_rule_once_per_event"
+            ),
+        ]
+        indexes = [models.Index(fields=["citizen", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
+
+
+class GradeChange(models.Model):
+    """A citizen's grade moved; ``entry`` is the ledger entry that moved it."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="grade_changes")
+    from_grade = models.CharField(max_length=1, blank=True)
+    to_grade = models.CharField(max_length=1)
+    score = models.IntegerField()
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="grade_changes")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["citizen", "-changed_at", "-id"]
