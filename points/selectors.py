@@ -1,0 +1,73 @@
+"""Reads: citizens, ledgers and eligibility decisions. No writes here."""
+from dataclasses import dataclass
+
+from citizens.models import Citizen
+from citizens.validators import resident_id_problem
+from points.exceptions import NotEnrolled, NotFound, ValidationFailed
+from points.models import LedgerEntry
+from rules.registry import current_policy
+
+
+def citizen_get(*, resident_id: str) -> Citizen:
+    """The citizen with this resident ID; 400 for a malformed ID, 404 for an unknown one."""
+    problem = resident_id_problem(resident_id)
+    if problem:
+        raise ValidationFailed(
+            f"Invalid resident ID number: {problem}.", field_errors={"resident_id": [problem]}
+        )
+    try:
+        return Citizen.objects.get(resident_id=resident_id)
+    except Citizen.DoesNotExist:
+        raise NotFound(f"No citizen with resident ID {resident_id}.") from None
+
+
+def citizen_ledger(*, citizen: Citizen):
+    """The citizen's ledger, newest first, with what each line needs to explain itself."""
+    return (
+        LedgerEntry.objects.filter(citizen=citizen)
+        .select_related("event", "event__agency", "reverses")
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a service office should do for this citizen, and why."""
+
+    service: str
+    service_name: str
+    decision: str
+    grade: str
+    score: int
+    reason: str
+    policy_reference: str
+    policy_version: str
+
+
+def eligibility(*, citizen: Citizen, service_code: str, policy=None) -> Decision:
+    """The decision for one service, with a reason naming the grade and the policy line."""
+    policy = policy or current_policy()
+    if not citizen.is_enrolled:
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled and has no grade.")
+    service = policy.services.get(service_code)
+    if service is None:
+        raise NotFound(
+            f"Unknown service '{service_code}'.",
+            field_errors={"service": [f"must be one of: {', '.join(sorted(policy.services))}"]},
+        )
+    effect = service.effects[citizen.grade]
+    reference = f"{service.file}:{service.line}"
+    reason = f"Grade {citizen.grade} ({citizen.score} points): {effect.decision} for {service.name}"
+    if effect.note:
+        reason += f" — {effect.note}"
+    reason += f" ({reference})."
+    return Decision(
+        service=service.code, service_name=service.name, decision=effect.decision, grade=citizen.grade,
+        score=citizen.score, reason=reason, policy_reference=reference, policy_version=policy.version,
+    )
+
+
+def eligibility_all(*, citizen: Citizen) -> list[Decision]:
+    """Decisions for every service in the catalogue, in catalogue order."""
+    policy = current_policy()
+    return [eligibility(citizen=citizen, service_code=code, policy=policy) for code in policy.services]

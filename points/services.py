@@ -1,0 +1,309 @@
+"""Writes: enrolment, event reports, retractions and voids.
+
+``event_report`` is the only way an event changes points: the API, the admin
+and the bulk commands all call it (or its batch twin ``events_ingest``).
+Every write happens in one transaction holding the citizen's row lock, so the
+ledger, the cached score and the grade never disagree, and concurrent reports
+for one citizen serialise on PostgreSQL.
+"""
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from citizens.models import Citizen
+from points import ledger
+from points.exceptions import (
+    ApplicationError,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidState,
+    NotEnrolled,
+    ValidationFailed,
+)
+from points.models import Agency, Event, LedgerEntry
+from points.selectors import citizen_get
+from rules.registry import current_policy
+
+SYSTEM_AGENCY_CODE = "register"
+ENROLMENT_EVENT_TYPE = "enrolment"
+ENROLMENT_AGE = 14
+MAX_KEY_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a report did: the event, the entries it caused, the citizen's new standing."""
+
+    event: Event
+    entries: list
+    score: int
+    grade: str
+    created: bool
+
+
+def system_agency() -> Agency:
+    """The register itself, which reports enrolments and official adjustments."""
+    agency, _ = Agency.objects.get_or_create(
+        code=SYSTEM_AGENCY_CODE, defaults={"name": "Citizen register", "kind": Agency.Kind.SYSTEM}
+    )
+    return agency
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Whole years of age on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+# --- enrolment -------------------------------------------------------------
+
+
+def citizen_enroll(*, citizen: Citizen, at: datetime.datetime | None = None) -> LedgerEntry:
+    """Enrol a citizen aged 14 or over with the policy's starting points (idempotent)."""
+    at = at or timezone.now()
+    policy = current_policy()
+    with transaction.atomic():
+        citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
+        if citizen.is_enrolled:
+            return LedgerEntry.objects.get(citizen=citizen, kind=LedgerEntry.Kind.OPENING)
+        _check_can_enrol(citizen, timezone.localdate(at))
+        event = Event.objects.create(
+            citizen=citizen, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at,
+            agency=system_agency(), idempotency_key=f"enrolment:{citizen.resident_id}",
+            fingerprint=_fingerprint(citizen.resident_id, ENROLMENT_EVENT_TYPE, at, {}),
+            policy_version=policy.version,
+        )
+        ledger.record_policy_version(policy)
+        citizen.enrolled_at = at
+        entry = ledger.append(
+            citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
+            policy=policy, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING, at=at,
+        )
+        ledger.save_standing(citizen=citizen, policy=policy, entries=[entry], at=at)
+        return entry
+
+
+def _check_can_enrol(citizen: Citizen, today: datetime.date) -> None:
+    if citizen.status != Citizen.Status.ACTIVE:
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}.")
+    if age_on(citizen.birth_date, today) < ENROLMENT_AGE:
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is under {ENROLMENT_AGE} and cannot be enrolled.")
+
+
+def citizens_enroll_due(*, at: datetime.datetime | None = None, progress=None) -> int:
+    """Enrol every active citizen who is 14 or over and not yet enrolled; returns how many."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    cutoff = _years_before(today, ENROLMENT_AGE)
+    due = Citizen.objects.filter(
+        enrolled_at__isnull=True, status=Citizen.Status.ACTIVE, birth_date__lte=cutoff
+    ).order_by("pk")
+    count = 0
+    for citizen in due.iterator():
+        citizen_enroll(citizen=citizen, at=at)
+        count += 1
+        if progress:
+            progress(1)
+    return count
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# --- reporting -------------------------------------------------------------
+
+
+def event_report(
+    *,
+    agency: Agency,
+    resident_id: str,
+    event_type: str,
+    occurred_at: datetime.datetime,
+    attributes: dict | None = None,
+    idempotency_key: str,
+    reported_by=None,
+    now: datetime.datetime | None = None,
+) -> ReportResult:
+    """Record one report and apply every rule it matches; atomic and idempotent.
+
+    Resending the same key with the same content returns the original result
+    (``created=False``); the same key with other content raises
+    ``IdempotencyConflict``.
+    """
+    now = now or timezone.now()
+    attributes = attributes or {}
+    _check_key(idempotency_key)
+    fingerprint = _fingerprint(resident_id, event_type, occurred_at, attributes)
+    replay = _replay(agency, idempotency_key, fingerprint)
+    if replay:
+        return replay
+    policy = current_policy()
+    citizen = citizen_get(resident_id=resident_id)
+    cleaned = validate_report(agency=agency, citizen=citizen, event_type=event_type,
+                              occurred_at=occurred_at, attributes=attributes, policy=policy, now=now)
+    try:
+        with transaction.atomic():
+            return _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned,
+                                  idempotency_key, fingerprint, reported_by, now)
+    except IntegrityError:
+        # A concurrent request with the same key committed first.
+        replay = _replay(agency, idempotency_key, fingerprint)
+        if replay:
+            return replay
+        raise
+
+
+def validate_report(*, agency, citizen, event_type, occurred_at, attributes, policy, now) -> dict:
+    """Check who may report what, when, about whom; return the cleaned attributes."""
+    _check_agency_may_report(agency, event_type, policy)
+    cleaned = _clean_attributes(policy, event_type, attributes)
+    if not isinstance(occurred_at, datetime.datetime) or timezone.is_naive(occurred_at):
+        raise ValidationFailed("occurred_at must be a date-time with a time zone.",
+                               field_errors={"occurred_at": ["must be a date-time with a time zone"]})
+    if occurred_at > now:
+        raise ValidationFailed("occurred_at is in the future.",
+                               field_errors={"occurred_at": ["must not be in the future"]})
+    _check_scorable(citizen)
+    if occurred_at < citizen.enrolled_at:
+        raise ValidationFailed("occurred_at is before the citizen was enrolled.",
+                               field_errors={"occurred_at": ["must not be before enrolment"]})
+    return cleaned
+
+
+def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, key, fingerprint,
+                   reported_by, now) -> ReportResult:
+    citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
+    replay = _replay(agency, key, fingerprint)
+    if replay:
+        return replay
+    _check_scorable(citizen)
+    ledger.record_policy_version(policy)
+    event = Event.objects.create(
+        citizen=citizen, event_type=event_type, occurred_at=occurred_at, reported_at=now, agency=agency,
+        reported_by=reported_by, attributes=_jsonable(cleaned), idempotency_key=key,
+        fingerprint=fingerprint, policy_version=policy.version,
+    )
+    entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=now)
+    ledger.save_standing(citizen=citizen, policy=policy, entries=entries, at=now)
+    return ReportResult(event=event, entries=entries, score=citizen.score, grade=citizen.grade, created=True)
+
+
+def _check_key(key) -> None:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed(
+            "An idempotency key of 1 to 128 characters is required.",
+            field_errors={"idempotency_key": [f"required, 1 to {MAX_KEY_LENGTH} characters"]},
+        )
+
+
+def _check_agency_may_report(agency: Agency, event_type: str, policy) -> None:
+    spec = policy.event_types.get(event_type)
+    if spec is None:
+        raise ValidationFailed(
+            f"Unknown event type '{event_type}'.",
+            field_errors={"event_type": [f"must be one of: {', '.join(sorted(policy.event_types))}"]},
+        )
+    if not agency.is_active:
+        raise Forbidden(f"Agency {agency.code} is deactivated.")
+    if spec.system:
+        if agency.kind != Agency.Kind.SYSTEM:
+            raise Forbidden(f"Event type '{event_type}' is recorded by the register only.")
+        return
+    if event_type not in agency.event_types or agency.code not in spec.reported_by:
+        raise Forbidden(f"Agency {agency.code} may not report '{event_type}'.")
+
+
+def _clean_attributes(policy, event_type: str, attributes) -> dict:
+    from rules.policy import AttributeValidationError
+
+    if not isinstance(attributes, dict):
+        raise ValidationFailed("attributes must be an object.", field_errors={"attributes": ["must be an object"]})
+    try:
+        return policy.validate_attributes(event_type, attributes)
+    except AttributeValidationError as exc:
+        errors = {f"attributes.{name}": [message] for name, message in exc.field_errors.items()}
+        raise ValidationFailed("Some event attributes are invalid.", field_errors=errors) from None
+
+
+def _check_scorable(citizen: Citizen) -> None:
+    if not citizen.is_enrolled:
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled (under 14 or not yet registered).")
+    if citizen.status != Citizen.Status.ACTIVE:
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}.")
+
+
+def _fingerprint(resident_id, event_type, occurred_at, attributes) -> str:
+    when = occurred_at.isoformat() if isinstance(occurred_at, datetime.datetime) else str(occurred_at)
+    payload = json.dumps([resident_id, event_type, when, attributes], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()}
+
+
+def _replay(agency: Agency, key: str, fingerprint: str) -> ReportResult | None:
+    event = Event.objects.filter(agency=agency, idempotency_key=key).select_related("citizen").first()
+    if event is None:
+        return None
+    if event.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"Idempotency key '{key}' was already used for a different report (event {event.pk}).",
+            extra={"event_id": event.pk},
+        )
+    entries = list(event.entries.filter(reverses__isnull=True).order_by("id"))
+    citizen = event.citizen
+    return ReportResult(event=event, entries=entries, score=citizen.score, grade=citizen.grade, created=False)
+
+
+# --- corrections -----------------------------------------------------------
+
+
+def event_retract(*, event: Event, reason: str, agency: Agency | None = None, user=None,
+                  now: datetime.datetime | None = None) -> list:
+    """The reporting agency (or an official) withdraws a report; its points are reversed."""
+    official = user is not None and user.is_active and user.is_staff
+    if not official and (agency is None or agency.pk != event.agency_id):
+        raise Forbidden("Only the agency that reported an event, or an official, may retract it.")
+    by = user.get_username() if official else agency.code
+    return event_withdraw(event=event, status=Event.Status.RETRACTED, reason=reason, by=by, now=now)
+
+
+def event_void(*, event: Event, reason: str, by: str, now: datetime.datetime | None = None) -> list:
+    """An official voids an event (appeal upheld, correction); its points are reversed."""
+    return event_withdraw(event=event, status=Event.Status.VOIDED, reason=reason, by=by, now=now)
+
+
+def event_withdraw(*, event: Event, status: str, reason: str, by: str,
+                   now: datetime.datetime | None = None) -> list:
+    """The one reversal mechanism: reverse every live entry of the event and mark it."""
+    now = now or timezone.now()
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed("A written reason is required.", field_errors={"reason": ["required"]})
+    if event.event_type == ENROLMENT_EVENT_TYPE:
+        raise InvalidState("An enrolment cannot be withdrawn.")
+    policy = current_policy()
+    with transaction.atomic():
+        citizen = Citizen.objects.select_for_update().get(pk=event.citizen_id)
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.status != Event.Status.APPLIED:
+            raise InvalidState(f"Event {event.pk} is already {event.status}.")
+        entries = ledger.reverse_event(citizen=citizen, event=event, reason=reason.strip(), at=now)
+        Event.objects.filter(pk=event.pk).update(
+            status=status, status_reason=reason.strip(), status_changed_at=now, status_changed_by=by
+        )
+        ledger.save_standing(citizen=citizen, policy=policy, entries=entries, at=now)
+    return entries
+
+
+__all__ = [
+    "ApplicationError", "ReportResult", "age_on", "citizen_enroll", "citizens_enroll_due", "event_report",
+    "event_retract", "event_void", "event_withdraw", "system_agency", "validate_report",
+]
