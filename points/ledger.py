@@ -154,19 +154,24 @@ def reverse_entry(*, citizen, entry, reason, at, kind=LedgerEntry.Kind.REVERSAL)
 
 
 def save_standings(*, changes, policy, at) -> None:
-    """Store new scores and grades for ``(citizen, new_entries)`` pairs; record grade changes."""
-    grade_changes, touched = [], []
+    """Store new scores and grades for ``(citizen, new_entries)`` pairs, in the order they happened.
+
+    A citizen may appear in several pairs (a batch); each grade transition is
+    recorded with the entry that caused it.
+    """
+    grade_changes, touched = [], {}
     for citizen, entries in changes:
         if not entries:
             continue
-        touched.append(citizen)
-        grade = policy.grade_for(citizen.score)
+        touched[citizen.pk] = citizen
+        score = entries[-1].balance_after
+        grade = policy.grade_for(score)
         if grade != citizen.grade:
             grade_changes.append(GradeChange(
-                citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=citizen.score,
+                citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=score,
                 entry=entries[-1], changed_at=at,
             ))
             citizen.grade, citizen.grade_changed_at = grade, at
     if touched:
-        Citizen.objects.bulk_update(touched, ["score", "grade", "grade_changed_at", "enrolled_at"])
+        Citizen.objects.bulk_update(list(touched.values()), ["score", "grade", "grade_changed_at", "enrolled_at"])
     GradeChange.objects.bulk_create(grade_changes)

@@ -110,7 +110,7 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
     events = Event.objects.bulk_create([
         Event(citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
               idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
-              fingerprint=_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
+              fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
         for c in citizens
     ])
     entries = []
@@ -155,7 +155,7 @@ def event_report(
     now = now or timezone.now()
     attributes = attributes or {}
     _check_key(idempotency_key)
-    fingerprint = _fingerprint(resident_id, event_type, occurred_at, attributes)
+    fingerprint = report_fingerprint(resident_id, event_type, occurred_at, attributes)
     replay = _replay(agency, idempotency_key, fingerprint)
     if replay:
         return replay
@@ -202,7 +202,7 @@ def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, ke
     ledger.record_policy_version(policy)
     event = Event.objects.create(
         citizen=citizen, event_type=event_type, occurred_at=occurred_at, reported_at=now, agency=agency,
-        reported_by=reported_by, attributes=_jsonable(cleaned), idempotency_key=key,
+        reported_by=reported_by, attributes=jsonable_attributes(cleaned), idempotency_key=key,
         fingerprint=fingerprint, policy_version=policy.version,
     )
     entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=now)
@@ -254,13 +254,13 @@ def _check_scorable(citizen: Citizen) -> None:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}.")
 
 
-def _fingerprint(resident_id, event_type, occurred_at, attributes) -> str:
+def report_fingerprint(resident_id, event_type, occurred_at, attributes) -> str:
     when = occurred_at.isoformat() if isinstance(occurred_at, datetime.datetime) else str(occurred_at)
     payload = json.dumps([resident_id, event_type, when, attributes], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _jsonable(values: dict) -> dict:
+def jsonable_attributes(values: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()}
 
 
