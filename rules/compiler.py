@@ -17,9 +17,10 @@ from rules.values import epoch_days
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 # durable-rules limits (src/rules/rete.h MAX_SEQUENCE_EXPRESSIONS = 32, events.c MAX_STACK_SIZE = 64):
-# a rule may hold at most 15 $and/$or groups, and one event may reach at most 64 alpha paths.
+# a rule may hold at most 15 $and/$or groups, and one event may reach at most 64 alpha paths,
+# one of which the engine's catch-all rule takes (see rules.engine).
 MAX_GROUPS_PER_RULE = 15
-MAX_PATHS_PER_EVENT = 64
+MAX_PATHS_PER_EVENT = 63
 
 
 def engine_value(lit: Literal) -> object:

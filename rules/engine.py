@@ -7,6 +7,11 @@ the 1,024-live-sessions limit is never reached. Every matching rule fires (the
 "collect" hit policy); an ``$or`` can fire a rule once per true branch, so matches are
 deduplicated. The C core has no locks: all engine calls hold one process-level lock.
 
+Every ruleset also holds a catch-all rule with an empty action. durable's C core never
+initialises a session's action context, and frees it in ``delete_state``: deleting a
+session in which no action ran frees garbage pointers (segfault or silent heap damage).
+The catch-all makes an action run in every session, so deleting it is always safe.
+
 Facts are serialised here rather than by durable's ``json.dumps``: durable's parser
 cannot read floats with an exponent (``1e-05``), and the values are type-checked on the
 way (durable would coerce ``"100" < 50`` to true).
@@ -64,6 +69,10 @@ def _recorder(index: int):
         _HITS.append(index)
 
     return run
+
+
+def _session_guard(c) -> None:
+    """Action of the catch-all rule: it only makes durable complete one action per session."""
 
 
 def _drop_rulesets(names: list[str]) -> None:
@@ -142,6 +151,7 @@ def _register(name: str, event_type: str, rules: tuple):
         }
         for index, rule in enumerate(rules)
     }
+    definition["guard"] = {"all": [{"m": {"event_type": event_type}}], "run": _session_guard}
     host = _host()
     try:
         host.register_rulesets({name: definition})
@@ -160,25 +170,21 @@ def _evaluate(ruleset, text: str, sid: str) -> list[int]:
 
     try:
         result = durable_rules_engine.assert_fact(ruleset._handle, text)
-        if result[0] != _NOT_HANDLED:
-            ruleset.do_actions(result[1], complete)
     except durable_rules_engine.error as exc:
         raise RulesEngineError(f"durable-rules failed on an event: {exc}") from exc
+    if result[0] == _NOT_HANDLED:
+        # Unreachable with the catch-all rule; deleting this session would be unsafe (see above).
+        raise RulesEngineError("durable-rules did not handle the event (catch-all rule missing?)")
+    try:
+        ruleset.do_actions(result[1], complete)
     finally:
-        _delete_state(ruleset, sid)
+        durable_rules_engine.delete_state(ruleset._handle, sid)
     error, state = outcome
     if error is not None:
         raise RulesEngineError(f"durable-rules failed while running actions: {error}")
     if state and "exception" in state:
         raise RulesEngineError(f"a rule action raised: {state['exception']}")
     return list(_HITS)
-
-
-def _delete_state(ruleset, sid: str) -> None:
-    try:
-        durable_rules_engine.delete_state(ruleset._handle, sid)
-    except durable_rules_engine.error:
-        pass  # no session was created (the fact was refused before reaching the state)
 
 
 # --- fact serialisation -------------------------------------------------------------------

@@ -59,8 +59,9 @@ def _literal_grammar() -> pp.ParserElement:
     date = pp.Regex(r"\d{4}-\d{2}-\d{2}(?![\w.-])").set_parse_action(_date_literal)
     flt = pp.Regex(r"-?\d+\.\d+(?![\w.])").set_parse_action(_literal("float", float))
     integer = pp.Regex(r"-?\d+(?![\w.])").set_parse_action(_literal("int", int))
-    quoted = pp.QuotedString("'", esc_char="\\") | pp.QuotedString('"', esc_char="\\")
-    string = quoted.copy().set_parse_action(_literal("str", str))
+    single = pp.QuotedString("'", esc_char="\\").set_parse_action(_literal("str", str))
+    double = pp.QuotedString('"', esc_char="\\").set_parse_action(_literal("str", str))
+    string = single | double
     true = _kw("true").set_parse_action(_literal("bool", lambda _: True))
     false = _kw("false").set_parse_action(_literal("bool", lambda _: False))
     null = _kw("null").set_parse_action(_literal("null", lambda _: None))
@@ -72,22 +73,21 @@ def _field_action(s: str, loc: int, toks: pp.ParseResults) -> Field:
 
 
 def _tests(field: pp.ParserElement, literal: pp.ParserElement) -> pp.ParserElement:
-    def at(s: str, loc: int) -> int:
-        return loc + 1
-
+    # Each test takes its column from its field: a combined element's own location can
+    # point at the whitespace before it.
     lbr, rbr = pp.Suppress("["), pp.Suppress("]")
     value_list = pp.Group(lbr - pp.Optional(pp.DelimitedList(literal)) + rbr).set_name("a list [...]")
     presence = field + _kw("is").suppress() - (_kw("present") | _kw("absent")).set_name("present or absent")
-    presence.set_parse_action(lambda s, loc, t: Presence(t[0], t[1] == "present", at(s, loc)))
+    presence.set_parse_action(lambda t: Presence(t[0], t[1] == "present", t[0].col))
     not_in = field + _kw("not").suppress() + _kw("in").suppress() - value_list
-    not_in.set_parse_action(lambda s, loc, t: InList(t[0], tuple(t[1]), True, at(s, loc)))
+    not_in.set_parse_action(lambda t: InList(t[0], tuple(t[1]), True, t[0].col))
     in_list = field + _kw("in").suppress() - value_list
-    in_list.set_parse_action(lambda s, loc, t: InList(t[0], tuple(t[1]), False, at(s, loc)))
+    in_list.set_parse_action(lambda t: InList(t[0], tuple(t[1]), False, t[0].col))
     op = pp.one_of("== != <= >= < >").set_name("a comparison operator")
     compare = field + op - literal
-    compare.set_parse_action(lambda s, loc, t: Compare(t[0], t[1], t[2], False, at(s, loc)))
+    compare.set_parse_action(lambda t: Compare(t[0], t[1], t[2], False, t[0].col))
     bare = field.copy().add_parse_action(
-        lambda s, loc, t: Compare(t[0], "==", Literal(True, "bool", at(s, loc)), True, at(s, loc))
+        lambda t: Compare(t[0], "==", Literal(True, "bool", t[0].col), True, t[0].col)
     )
     return presence | not_in | in_list | compare | bare
 
