@@ -101,5 +101,5 @@ def _check_neighbours(reader: FileReader, upper: GradeBand, lower: GradeBand) ->
         reader.report(where, f"grades {upper.grade} and {lower.grade} overlap or are out of order: "
                              f"{lower.grade} max {lower.max} is not below {upper.grade} min {upper.min}")
     elif lower.max + 1 != upper.min:
-        reader.report(where, f"gap between grades {lower.grade} and {upper.grade}: "
+        reader.report(where, f"gap between grades {upper.grade} and {lower.grade}: "
                              f"scores {lower.max + 1}..{upper.min - 1} have no grade")

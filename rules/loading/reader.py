@@ -69,12 +69,12 @@ class FileReader:
                 ok = False
         return ok
 
-    def value(self, node: yaml.Node) -> object:
+    def value(self, node: yaml.Node, rule_id: str | None = None) -> object:
         """The plain Python value of a node (reporting an invalid date as a problem)."""
         try:
             return self._constructor.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
-            self.report(node, f"invalid value {getattr(node, 'value', '')!r}: {exc}")
+            self.report(node, f"invalid value {getattr(node, 'value', '')!r}: {exc}", rule_id)
             return _INVALID
 
     def mapping(self, node: yaml.Node | None, what: str, rule_id: str | None = None) -> Fields | None:
@@ -158,7 +158,7 @@ class Fields:
         node = self.value_node(key)
         if node is None:
             return default
-        value = self.reader.value(node)
+        value = self.reader.value(node, self.rule_id)
         if value is _INVALID:
             return default
         if type(value) not in kinds:
@@ -199,7 +199,7 @@ class Fields:
             return None
         items = []
         for item in node.value:
-            value = self.reader.value(item)
+            value = self.reader.value(item, self.rule_id)
             if type(value) is not str:
                 self.error(item, f"items of '{key}' in {self.what} must be strings, not {type_name(value)}")
             else:

@@ -235,3 +235,16 @@ def test_sessions_where_no_rule_matched_are_deleted_safely(shipped):
                 assert ids(engine.match("volunteering", {"hours": 9.0}, {}, DAY)) == ["OWN-VOLUNTEERING"]
     finally:
         engine.close()
+
+
+def test_the_largest_condition_the_checker_allows_runs():
+    # 63 comparisons that all hold at once: durable's 64-entry stack holds them plus the catch-all rule.
+    files = shipped_files()
+    when = " or ".join(f"event.hours > {i}" for i in range(-63, 0))
+    files["rules.yaml"] = POLICY_RULES.replace("event_type: blood_donation\n    points: 1",
+                                               f"event_type: volunteering\n    when: {when}\n    points: 1")
+    policy = policy_from_files(files)
+    try:
+        assert ids(policy.evaluate("volunteering", {"hours": 1.0}, {}, DAY)) == ["R-ANY"]
+    finally:
+        policy.close()
