@@ -84,15 +84,6 @@ class Not:
 Node = Compare | InList | Presence | And | Or | Not
 
 
-def fields_of(node: Node) -> list[Field]:
-    """Every field a condition names, in order of appearance."""
-    if isinstance(node, (And, Or)):
-        return [f for item in node.items for f in fields_of(item)]
-    if isinstance(node, Not):
-        return fields_of(node.item)
-    return [node.field]
-
-
 def literal_source(lit: Literal) -> str:
     """The condition-language text of a literal."""
     if lit.kind == "null":

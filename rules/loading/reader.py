@@ -7,6 +7,7 @@ example ``!!python/object``) and anchors/aliases are refused: policy is data.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import yaml
@@ -17,6 +18,7 @@ from rules.errors import Problem
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TYPE_NAMES = {
     bool: "a boolean", int: "an integer", float: "a number", str: "a string", type(None): "empty",
     dt.date: "a date", dt.datetime: "a date and time", list: "a list", dict: "a mapping",
@@ -180,14 +182,17 @@ class Fields:
         return self.get(key, (int, type(None)), "an integer or null")
 
     def date(self, key: str) -> dt.date | None:
+        """A date, written unquoted (YAML date) or quoted as 'YYYY-MM-DD'; null means none."""
         value = self.get(key, (dt.date, str, type(None)), "a date written YYYY-MM-DD")
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date()
-            except ValueError:
-                self.error(self.value_node(key), f"'{key}' in {self.what} must be a date written YYYY-MM-DD")
-                return None
-        return value
+        if not isinstance(value, str):
+            return value
+        try:
+            if _ISO_DATE.match(value):
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.error(self.value_node(key), f"'{key}' in {self.what} must be a date written YYYY-MM-DD")
+        return None
 
     def string_list(self, key: str) -> list[tuple[str, yaml.Node]] | None:
         """A list of strings, each with its node; None (reported) if it is not one."""
@@ -205,7 +210,3 @@ class Fields:
             else:
                 items.append((value, item))
         return items
-
-
-def _bad_date():
-    raise ValueError("not YYYY-MM-DD")

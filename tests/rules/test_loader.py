@@ -69,6 +69,8 @@ def test_every_rule_is_documented(shipped):
          "rules.yaml:9:19: error: effective_to 2024-01-01 is before effective_from 2024-06-01 [R1]"),
         (RULE + "    effective_from: 2024-02-30\n",
          "rules.yaml:8:21: error: invalid value '2024-02-30': day is out of range for month [R1]"),
+        (RULE + "    effective_from: '2024-13-01'\n",
+         "rules.yaml:8:21: error: 'effective_from' in a rule must be a date written YYYY-MM-DD [R1]"),
         (RULE + "    cap: {count: 0, per: week}\n",
          "rules.yaml:8:18: error: cap count must be at least 1 [R1]\n"
          "rules.yaml:8:26: error: cap per must be one of: year, month, lifetime [R1]"),
