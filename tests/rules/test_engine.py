@@ -248,3 +248,25 @@ def test_the_largest_condition_the_checker_allows_runs():
         assert ids(policy.evaluate("volunteering", {"hours": 1.0}, {}, DAY)) == ["R-ANY"]
     finally:
         policy.close()
+
+
+def test_concurrent_callers_get_their_own_results(small_policy):
+    import threading
+
+    failures = []
+
+    def worker(age, expected):
+        for _ in range(300):
+            got = ids(small_policy.evaluate("blood_donation", {"millilitres": 100}, {"age": age}, DAY))
+            if got != expected:
+                failures.append(got)
+
+    threads = [threading.Thread(target=worker, args=(20, ["R-ANY", "R-YOUNG", "R-BIG"])),
+               threading.Thread(target=worker, args=(50, ["R-ANY"])),
+               threading.Thread(target=worker, args=(25, ["R-ANY", "R-YOUNG", "R-BIG"])),
+               threading.Thread(target=worker, args=(60, ["R-ANY"]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
