@@ -49,7 +49,7 @@ class EventCase:
 
 
 @dataclass
-class TestCase:
+class PolicyCase:
     file: str
     line: int
     name: str
@@ -65,7 +65,7 @@ class TestCase:
         return f"{self.file}:{self.line}"
 
 
-def test_files(directory: Path) -> dict[str, str]:
+def policy_test_files(directory: Path) -> dict[str, str]:
     """``{"tests/<name>.yaml": text}`` for every test file of a policy directory."""
     folder = Path(directory) / TESTS_DIR
     if not folder.is_dir():
@@ -73,9 +73,9 @@ def test_files(directory: Path) -> dict[str, str]:
     return {f"{TESTS_DIR}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))}
 
 
-def parse_tests(files: dict[str, str], policy: Policy) -> tuple[list[TestCase], list[Problem]]:
+def parse_tests(files: dict[str, str], policy: Policy) -> tuple[list[PolicyCase], list[Problem]]:
     """Every test case in ``files``, and every problem found in them (checked against ``policy``)."""
-    cases: list[TestCase] = []
+    cases: list[PolicyCase] = []
     problems: list[Problem] = []
     for name, text in sorted(files.items()):
         reader = FileReader(name, problems)
@@ -95,13 +95,13 @@ class _Parser:
         self.reader = reader
         self.policy = policy
 
-    def case(self, node) -> TestCase | None:
+    def case(self, node) -> PolicyCase | None:
         fields = self.reader.mapping(node, "a test case")
         if fields is None:
             return None
         fields.expect(*_CASE_KEYS)
         before = len(self.reader.problems)
-        case = TestCase(
+        case = PolicyCase(
             file=self.reader.file, line=node.start_mark.line + 1, name=fields.text("name", ""),
             citizen=self.citizen(fields.value_node("citizen")), score=fields.integer("score"),
             grade=self.grade(fields), lines=_lines(fields.entries),
@@ -246,7 +246,7 @@ class _Parser:
         points = entry.integer("points")
         return None if points is None else Expected(points, entry.date("expires_on"), entry.has("expires_on"))
 
-    def check_ages(self, case: TestCase) -> None:
+    def check_ages(self, case: PolicyCase) -> None:
         for event in case.events:
             day = timezone.localdate(event.occurred_at)
             if age_on(case.citizen["birth_date"], day) < ENROLMENT_AGE:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from points.selectors import eligibility
 from rules.authoring.replay import SCORED, Outcome, StoredEvent, replay, scratch_citizen
-from rules.authoring.testcases import EventCase, Expected, TestCase, parse_tests, test_files
+from rules.authoring.testcases import EventCase, Expected, PolicyCase, parse_tests, policy_test_files
 from rules.errors import AttributeValidationError, Problem
 from rules.policy import Policy
 
@@ -29,7 +29,7 @@ class Failure:
 
 @dataclass
 class CaseResult:
-    case: TestCase
+    case: PolicyCase
     failures: list[Failure] = field(default_factory=list)
 
     @property
@@ -38,7 +38,7 @@ class CaseResult:
 
 
 @dataclass
-class TestRun:
+class PolicyTestRun:
     """All cases of a policy's tests: results, and problems that kept files from running."""
 
     results: list[CaseResult]
@@ -58,14 +58,14 @@ class TestRun:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def run_policy_tests(policy: Policy, directory: Path | str) -> TestRun:
+def run_policy_tests(policy: Policy, directory: Path | str) -> PolicyTestRun:
     """Parse and run ``<directory>/tests/*.yaml`` against ``policy``."""
-    files = test_files(Path(directory))
+    files = policy_test_files(Path(directory))
     cases, problems = parse_tests(files, policy)
-    return TestRun([run_case(case, policy) for case in cases], problems, files)
+    return PolicyTestRun([run_case(case, policy) for case in cases], problems, files)
 
 
-def run_case(case: TestCase, policy: Policy) -> CaseResult:
+def run_case(case: PolicyCase, policy: Policy) -> CaseResult:
     result = CaseResult(case)
     first = min((e.occurred_at for e in case.events), default=timezone.now())
     citizen = scratch_citizen(policy=policy, enrolled_at=first, **case.citizen)
@@ -85,12 +85,12 @@ def _stored(event: EventCase) -> StoredEvent:
     return StoredEvent(None, event.event_type, event.occurred_at, event.attributes)
 
 
-def _label(case: TestCase, event: EventCase) -> str:
+def _label(case: PolicyCase, event: EventCase) -> str:
     number = case.events.index(event) + 1
     return f"event {number} ({event.event_type} on {timezone.localdate(event.occurred_at)})"
 
 
-def _check_event(case: TestCase, event: EventCase, outcome: Outcome) -> list[Failure]:
+def _check_event(case: PolicyCase, event: EventCase, outcome: Outcome) -> list[Failure]:
     label = _label(case, event)
     if outcome.status != SCORED:
         return [Failure(event.line, event.col, f"{label} was refused: {outcome.problem}")]
@@ -139,7 +139,7 @@ def _show_actual(outcome: Outcome, with_expiry: set[str]) -> str:
     return ", ".join(parts)
 
 
-def _check_rejected(case: TestCase, event: EventCase, policy: Policy) -> list[Failure]:
+def _check_rejected(case: PolicyCase, event: EventCase, policy: Policy) -> list[Failure]:
     label = _label(case, event)
     try:
         policy.validate_attributes(event.event_type, event.attributes)
@@ -157,7 +157,7 @@ def _names(names) -> str:
     return ", ".join(names) if names else "(none)"
 
 
-def _check_standing(case: TestCase, citizen, policy: Policy) -> list[Failure]:
+def _check_standing(case: PolicyCase, citizen, policy: Policy) -> list[Failure]:
     def at(key: str, message: str) -> Failure:
         line, col = case.lines.get(key, (case.line, 1))
         return Failure(line, col, message)
@@ -175,7 +175,7 @@ def _check_standing(case: TestCase, citizen, policy: Policy) -> list[Failure]:
     return failures
 
 
-def format_run(run: TestRun, directory: Path | str, *, verbose: bool = False) -> list[str]:
+def format_run(run: PolicyTestRun, directory: Path | str, *, verbose: bool = False) -> list[str]:
     """Report lines: problems and failures as ``path:line:col: ...``, then a summary line."""
     base = Path(directory)
     lines = [f"{base / p.file}:{p.line}:{p.col}: {p.severity}: {p.message}" for p in sorted(run.problems)]
@@ -191,7 +191,7 @@ def format_run(run: TestRun, directory: Path | str, *, verbose: bool = False) ->
     return lines
 
 
-def _summary(run: TestRun) -> str:
+def _summary(run: PolicyTestRun) -> str:
     passed = len(run.results) - len(run.failed)
     text = f"{passed} passed, {len(run.failed)} failed"
     if run.errors:
