@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -32,8 +31,7 @@ class Planned(NamedTuple):
     expires_on: dt.date | None
 
 
-@dataclass(frozen=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
     """An event as reported, with the (rule id, delta) of the rule entries it got when stored."""
 
     id: int | None
@@ -43,8 +41,7 @@ class StoredEvent:
     stored: tuple[tuple[str, int], ...] = ()
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What replaying one event gave.
 
     ``status`` is ``scored`` (planned under the policy), ``kept`` (before ``since``: its stored
@@ -96,11 +93,12 @@ def replay(*, citizen: Citizen, events: Iterable[StoredEvent], policy, since: dt
     ``citizen`` is changed in place (score, grade): pass a scratch copy, never a saved row.
     """
     at = at or timezone.now()
+    zone = timezone.get_current_timezone()
     caps = CapCounts([])
     placeholder = Event(citizen=citizen)
     outcomes = []
     for event in events:
-        day = timezone.localdate(event.occurred_at)
+        day = event.occurred_at.astimezone(zone).date()
         status, planned, problem = KEPT, (), ""
         if since is None or day >= since:
             try:

@@ -33,7 +33,8 @@ def policy_named(reference: str) -> NamedPolicy:
     if not _HASH_PREFIX.match(reference):
         raise ValidationFailed(f"'{reference}' is neither a directory, a version hash prefix (4+ hex digits) "
                                "nor 'live'.")
-    matches = list(PolicyVersion.objects.filter(hash__startswith=reference).values_list("hash", "files")[:5])
+    matches = list(PolicyVersion.objects.filter(hash__startswith=reference).order_by("hash")
+                   .values_list("hash", "files")[:5])
     if not matches:
         raise NotFound(f"No stored policy version starts with '{reference}' (see 'manage.py rules versions').")
     if len(matches) > 1:
