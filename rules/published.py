@@ -22,7 +22,7 @@ def newest_published_hash() -> str | None:
     from rules.models import PolicyVersion
 
     return (
-        PolicyVersion.objects.filter(published=True).order_by("-published_at", "-id")
+        PolicyVersion.objects.filter(published=True, published_at__isnull=False).order_by("-published_at", "-id")
         .values_list("hash", flat=True).first()
     )
 

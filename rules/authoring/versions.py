@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db.models import F
+
 from points.exceptions import NotFound, ValidationFailed
 from rules import registry
 from rules.loader import load_policy, policy_from_files
@@ -48,7 +50,8 @@ def versions_table() -> list[str]:
     """One line per stored version, newest first, marking the one in force."""
     in_force = newest_published_hash() or registry.current_policy().version
     lines = [f"{'':2}{'version':<14}{'created':<18}{'published':<18}{'author':<16}message"]
-    for version in PolicyVersion.objects.order_by("-published_at", "-created_at", "-id"):
+    newest_first = (F("published_at").desc(nulls_last=True), "-created_at", "-id")
+    for version in PolicyVersion.objects.order_by(*newest_first):
         mark = "* " if version.hash == in_force else "  "
         published = f"{version.published_at:%Y-%m-%d %H:%M}" if version.published_at else "-"
         if version.retroactive:
