@@ -160,15 +160,26 @@ def write_draft() -> Path:
     return DRAFT
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the simulation workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def time_simulation(policy, workers: int) -> None:
     from tqdm import tqdm
 
     from rules.authoring.simulate import events_to_replay, simulate
 
+    load, cpu = os.getloadavg()[0], cpu_seconds()
     with tqdm(total=events_to_replay(), unit="event", desc=f"simulate, {workers} worker(s)") as bar:
         impact, seconds = simulate(policy=policy, workers=workers, progress=bar.update)
+    cpu = cpu_seconds() - cpu
     print(f"workers={workers}: {impact.events:,} events of {impact.citizens:,} citizens in {seconds:.1f} s "
-          f"= {impact.events / seconds:,.0f} events/s; {impact.events_changed:,} events and "
+          f"= {impact.events / seconds:,.0f} events/s (Python CPU {cpu:.1f} s; load average before "
+          f"{load:.1f}, after {os.getloadavg()[0]:.1f}); {impact.events_changed:,} events and "
           f"{impact.score_changed:,} scores change, {impact.grade_changed:,} grades")
 
 

@@ -162,9 +162,12 @@ class CachedEvaluation:
 
     def __init__(self, policy):
         self._policy = policy
+        # Read on every event by plan_rule_entries: plain attributes, not __getattr__.
+        self.version, self.floor, self.ceiling = policy.version, policy.floor, policy.ceiling
         self._reads = {name: self._fields(policy, name) for name in policy.event_types}
         self._answers: dict = {}
         self._in_force: dict = {}
+        self._cleaned: dict = {}
 
     @staticmethod
     def _fields(policy, event_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple]:
@@ -194,6 +197,20 @@ class CachedEvaluation:
                 self._answers.clear()
             answer = self._answers[key] = self._policy.evaluate(event_type, attributes, citizen_facts, occurred_on)
         return answer
+
+    def validate_attributes(self, event_type, attributes):
+        """The policy's cleaned attributes, remembered for attribute sets seen before (shared: never mutate)."""
+        try:
+            key = (event_type, tuple((k, _typed(v)) for k, v in attributes.items()))
+            hash(key)
+        except TypeError:  # an unhashable value: the policy will say what is wrong with it
+            return self._policy.validate_attributes(event_type, attributes)
+        cleaned = self._cleaned.get(key)
+        if cleaned is None:
+            if len(self._cleaned) >= self.MAX_ENTRIES // 4:
+                self._cleaned.clear()
+            cleaned = self._cleaned[key] = self._policy.validate_attributes(event_type, attributes)
+        return cleaned
 
     def _rules_in_force(self, event_type: str, rules: tuple, day: dt.date) -> tuple[bool, ...]:
         key = (event_type, day)
