@@ -97,10 +97,11 @@ def test_bulk_and_single_paths_give_the_same_ledger(make_citizen, agencies, tmp_
         event_report(agency=agencies[item["agency"]], resident_id=twin[item["resident_id"]],
                      event_type=item["event_type"], occurred_at=datetime.datetime.fromisoformat(item["occurred_at"]),
                      attributes=item["attributes"], idempotency_key="s" + item["idempotency_key"])
+    def history(citizen):
+        return list(citizen.ledger.order_by("id").values_list("rule_id", "delta", "balance_after"))
+
     for b, s in zip(bulk, single, strict=True):
-        left = list(LedgerEntry.objects.filter(citizen=b).order_by("id").values_list("rule_id", "delta", "balance_after"))
-        right = list(LedgerEntry.objects.filter(citizen=s).order_by("id").values_list("rule_id", "delta", "balance_after"))
-        assert left == right
+        assert history(b) == history(s)
         assert list(b.grade_changes.order_by("id").values_list("to_grade", "score")) == list(
             s.grade_changes.order_by("id").values_list("to_grade", "score"))
     assert Event.objects.filter(idempotency_key__startswith="synthetic").count() == 400
