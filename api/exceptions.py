@@ -109,4 +109,6 @@ def _cut(text: str, limit: int) -> str:
 
 def not_found_view(request, *args, **kwargs):
     """JSON 404 for any unknown path under the API."""
-    return JsonResponse(error_body("not_found", f"No API endpoint at {_cut(request.path, MAX_KEY)}."), status=404)
+    hint = "" if request.path.endswith("/") else " (API paths end with '/')"
+    message = f"No API endpoint at {_cut(request.path, MAX_KEY)}{hint}."
+    return JsonResponse(error_body("not_found", message), status=404)

@@ -215,3 +215,56 @@ class DecisionSerializer(serializers.Serializer):
 class EligibilitySerializer(serializers.Serializer):
     resident_id = serializers.CharField()
     decisions = DecisionSerializer(many=True, help_text="One decision, or one per service without ?service=.")
+
+
+class EventSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    status = serializers.CharField(help_text="applied, retracted or voided.")
+
+
+class AgencySummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LedgerEntryExplainedSerializer(serializers.Serializer):
+    """One ledger line with everything needed to understand it."""
+
+    id = serializers.IntegerField()
+    date = serializers.DateTimeField(source="created_at", help_text="When the entry was written.")
+    kind = serializers.CharField(help_text="opening, rule, reversal or expiry.")
+    delta = serializers.IntegerField()
+    balance_after = serializers.IntegerField(help_text="The running balance after this entry.")
+    rule_id = serializers.CharField()
+    rule_title = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+    legal_basis = serializers.SerializerMethodField()
+    rule_in_force = serializers.SerializerMethodField(help_text="Whether the policy in force still has the rule.")
+    policy_version = serializers.CharField(help_text="The policy version that produced the entry.")
+    event = EventSummarySerializer()
+    reporting_agency = AgencySummarySerializer(source="event.agency")
+    reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    expires_on = serializers.DateField(allow_null=True)
+
+    def _explained(self, entry):
+        from points.explain import entry_explanation
+
+        cache = self.context.setdefault("_explained", {})
+        if entry.pk not in cache:
+            cache[entry.pk] = entry_explanation(entry=entry, policy=self.context["policy"])
+        return cache[entry.pk]
+
+    def get_rule_title(self, entry) -> str:
+        return self._explained(entry).title
+
+    def get_explanation(self, entry) -> str:
+        return self._explained(entry).explanation
+
+    def get_legal_basis(self, entry) -> str:
+        return self._explained(entry).legal_basis
+
+    def get_rule_in_force(self, entry) -> bool:
+        return self._explained(entry).rule_in_force

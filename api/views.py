@@ -1,0 +1,197 @@
+"""The agency API's endpoints. Each parses input, calls one service or selector, shapes the answer."""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import catalogue
+from api import serializers as s
+from api.authentication import request_actor, request_agency, request_is_official
+from api.permissions import (
+    AgencyOrOfficial,
+    Official,
+    ReportingAgency,
+    ReportingAgencyOrOfficial,
+    ServiceAgencyOrOfficial,
+)
+from api.schema import errors
+from api.selectors import event_get, ledger_visible_to
+from api.throttling import BatchThrottle, CallerThrottle
+from audit.services import access_log_record
+from points.batch import MAX_BATCH_ITEMS, BatchTooLarge, batch_totals, events_report_batch
+from points.selectors import citizen_get, eligibility, eligibility_all
+from points.services import event_report, event_retract
+from rules.registry import current_policy
+
+RESIDENT_ID = OpenApiParameter("resident_id", str, OpenApiParameter.PATH, description="18-character resident ID.")
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Unique per report; alternative to the idempotency_key field.",
+)
+
+
+def parse(serializer_class, data, **context) -> dict:
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class EventReportView(APIView):
+    permission_classes = [ReportingAgency]
+
+    @extend_schema(
+        operation_id="events_report", tags=["events"], parameters=[IDEMPOTENCY_HEADER],
+        request=s.EventReportSerializer,
+        responses={201: s.ReportResultSerializer, **errors(400, 404, 409, 413, 415, 422)},
+        summary="Report one event",
+        description="Applies every rule the event matches. Sending the same idempotency key and body again "
+                    "returns the original result with replayed=true and counts nothing twice; the same key "
+                    "with a different body is refused with 409.",
+    )
+    def post(self, request):
+        data = parse(s.EventReportSerializer, request.data, idempotency_header=request.headers.get("Idempotency-Key"))
+        result = event_report(agency=request_agency(request), **data)
+        headers = {"Idempotent-Replayed": "true"} if not result.created else {}
+        return Response(s.ReportResultSerializer(result).data, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class EventBatchView(APIView):
+    permission_classes = [ReportingAgency]
+    throttle_classes = [CallerThrottle, BatchThrottle]
+
+    @extend_schema(
+        operation_id="events_report_batch", tags=["events"], request=s.BatchRequestSerializer,
+        responses={200: s.BatchResponseSerializer, **errors(400, 413, 415)},
+        summary="Report up to 1,000 events",
+        description="Each item is applied or rejected on its own (atomically, idempotently); results are "
+                    "listed in order with each item's outcome and the status it would have had alone.",
+    )
+    def post(self, request):
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
+            raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {len(items)}.",
+                                field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]})
+        items = parse(s.BatchEnvelopeSerializer, request.data)["items"]
+        results = events_report_batch(agency=request_agency(request), items=[s.parse_report_item(i) for i in items])
+        body = {**batch_totals(results), "results": [_batch_item(r) for r in results]}
+        return Response(body, status=status.HTTP_200_OK)
+
+
+def _batch_item(item) -> dict:
+    if item.error is not None:
+        error = s.ErrorSerializer(item.error.as_dict()).data
+        return {"index": item.index, "outcome": item.outcome, "http_status": item.error.http_status,
+                "result": None, "error": error}
+    return {"index": item.index, "outcome": item.outcome, "http_status": 201,
+            "result": s.ReportResultSerializer(item.result).data, "error": None}
+
+
+class EventRetractView(APIView):
+    permission_classes = [ReportingAgencyOrOfficial]
+
+    @extend_schema(
+        operation_id="events_retract", tags=["events"], request=s.RetractSerializer,
+        responses={200: s.RetractResultSerializer, **errors(400, 404, 409, 415)},
+        summary="Withdraw a report",
+        description="Only the agency that reported the event, or an official, may withdraw it. Reversal "
+                    "entries restore the points; the event is marked retracted. Withdrawing twice gives 409.",
+    )
+    def post(self, request, event_id: int):
+        data = parse(s.RetractSerializer, request.data)
+        event = event_get(event_id=event_id)
+        user = request.user if request_is_official(request) else None
+        reversals = event_retract(event=event, reason=data["reason"], agency=request_agency(request), user=user)
+        event.refresh_from_db()
+        citizen = event.citizen
+        citizen.refresh_from_db()
+        body = {"event_id": event.pk, "status": event.status, "reversals": reversals,
+                "score": citizen.score, "grade": citizen.grade}
+        return Response(s.RetractResultSerializer(body).data)
+
+
+class CitizenView(APIView):
+    permission_classes = [Official]
+
+    @extend_schema(operation_id="citizens_get", tags=["citizens"], parameters=[RESIDENT_ID],
+                   responses={200: s.CitizenSerializer, **errors(400, 404)}, summary="A citizen's standing")
+    def get(self, request, resident_id: str):
+        return Response(s.CitizenSerializer(citizen_get(resident_id=resident_id)).data)
+
+
+class LedgerPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class CitizenLedgerView(APIView):
+    permission_classes = [ReportingAgencyOrOfficial]
+
+    @extend_schema(
+        operation_id="citizens_ledger", tags=["citizens"], parameters=[RESIDENT_ID],
+        responses={200: s.LedgerEntryExplainedSerializer(many=True), **errors(400, 404)},
+        summary="A citizen's ledger, explained",
+        description="Newest first. Officials see every entry; a reporting agency only the entries its own "
+                    "reports caused. Every read is written to the access log.",
+    )
+    def get(self, request, resident_id: str):
+        citizen = citizen_get(resident_id=resident_id)
+        paginator = LedgerPagination()
+        agency = request_agency(request)
+        page = paginator.paginate_queryset(ledger_visible_to(citizen=citizen, agency=agency), request, view=self)
+        actor, kind = request_actor(request)
+        access_log_record(actor=actor, actor_kind=kind, citizen=citizen, action="ledger.read", channel="api",
+                          path=request.get_full_path())
+        data = s.LedgerEntryExplainedSerializer(page, many=True, context={"policy": current_policy()}).data
+        return paginator.get_paginated_response(data)
+
+
+class CitizenEligibilityView(APIView):
+    permission_classes = [ServiceAgencyOrOfficial]
+
+    @extend_schema(
+        operation_id="citizens_eligibility", tags=["citizens"],
+        parameters=[RESIDENT_ID, OpenApiParameter("service", str, description="A service code (GET /services/); "
+                                                                              "omit for every service.")],
+        responses={200: s.EligibilitySerializer, **errors(400, 404, 422)},
+        summary="Eligibility for one service or all",
+    )
+    def get(self, request, resident_id: str):
+        citizen = citizen_get(resident_id=resident_id)
+        service = request.query_params.get("service")
+        if service:
+            decisions = [eligibility(citizen=citizen, service_code=service)]
+        else:
+            decisions = eligibility_all(citizen=citizen)
+        return Response(s.EligibilitySerializer({"resident_id": citizen.resident_id, "decisions": decisions}).data)
+
+
+class EventTypesView(APIView):
+    permission_classes = [AgencyOrOfficial]
+
+    @extend_schema(operation_id="event_types_list", tags=["catalogue"],
+                   responses={200: catalogue.EventTypeSerializer(many=True), **errors()},
+                   summary="Event types of the policy in force")
+    def get(self, request):
+        return Response(catalogue.EventTypeSerializer(catalogue.event_types(), many=True).data)
+
+
+class ServicesView(APIView):
+    permission_classes = [AgencyOrOfficial]
+
+    @extend_schema(operation_id="services_list", tags=["catalogue"],
+                   responses={200: catalogue.ServiceSerializer(many=True), **errors()},
+                   summary="Services whose eligibility depends on the grade")
+    def get(self, request):
+        return Response(catalogue.ServiceSerializer(catalogue.services(), many=True).data)
+
+
+class PolicyView(APIView):
+    permission_classes = [AgencyOrOfficial]
+
+    @extend_schema(operation_id="policy_get", tags=["catalogue"],
+                   responses={200: catalogue.PolicySerializer, **errors()}, summary="The policy version in force")
+    def get(self, request):
+        return Response(catalogue.PolicySerializer(current_policy()).data)
+
