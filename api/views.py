@@ -1,6 +1,7 @@
 """The agency API's endpoints. Each parses input, calls one service or selector, shapes the answer."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,10 +17,11 @@ from api.permissions import (
     ServiceAgencyOrOfficial,
 )
 from api.schema import errors
-from api.selectors import event_get, ledger_visible_to
+from api.selectors import MAX_ID, event_get, ledger_visible_to
 from api.throttling import BatchThrottle, CallerThrottle
 from audit.services import access_log_record
 from points.batch import MAX_BATCH_ITEMS, BatchTooLarge, batch_totals, events_report_batch
+from points.exceptions import ValidationFailed
 from points.selectors import citizen_get, eligibility, eligibility_all
 from points.services import event_report, event_retract
 from rules.registry import current_policy
@@ -120,13 +122,36 @@ class CitizenView(APIView):
 
 
 class LedgerPagination(PageNumberPagination):
+    """Pages of 50 (up to 500) entries; a malformed page or page size is a 400, not silently ignored."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def paginate_queryset(self, queryset, request, view=None):
+        errors = {name: [f"must be a whole number from 1 to {limit}"]
+                  for name, limit in (("page", MAX_ID), ("page_size", self.max_page_size))
+                  if name in request.query_params and not _whole(request.query_params[name], limit)}
+        if errors:
+            raise ValidationFailed("Invalid page parameters.", field_errors=errors)
+        return super().paginate_queryset(queryset, request, view)
 
-class CitizenLedgerView(APIView):
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {"page": MAX_ID, "page_size": self.max_page_size}
+        for parameter in parameters:
+            parameter["schema"].update(minimum=1, maximum=limits[parameter["name"]])
+        return parameters
+
+
+def _whole(text: str, limit: int) -> bool:
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= limit
+
+
+class CitizenLedgerView(ListAPIView):
     permission_classes = [ReportingAgencyOrOfficial]
+    pagination_class = LedgerPagination
+    serializer_class = s.LedgerEntryExplainedSerializer
 
     @extend_schema(
         operation_id="citizens_ledger", tags=["citizens"], parameters=[RESIDENT_ID],
@@ -136,15 +161,18 @@ class CitizenLedgerView(APIView):
                     "reports caused. Every read is written to the access log.",
     )
     def get(self, request, resident_id: str):
-        citizen = citizen_get(resident_id=resident_id)
-        paginator = LedgerPagination()
-        agency = request_agency(request)
-        page = paginator.paginate_queryset(ledger_visible_to(citizen=citizen, agency=agency), request, view=self)
+        self.citizen = citizen_get(resident_id=resident_id)
+        response = self.list(request)
         actor, kind = request_actor(request)
-        access_log_record(actor=actor, actor_kind=kind, citizen=citizen, action="ledger.read", channel="api",
+        access_log_record(actor=actor, actor_kind=kind, citizen=self.citizen, action="ledger.read", channel="api",
                           path=request.get_full_path())
-        data = s.LedgerEntryExplainedSerializer(page, many=True, context={"policy": current_policy()}).data
-        return paginator.get_paginated_response(data)
+        return response
+
+    def get_queryset(self):
+        return ledger_visible_to(citizen=self.citizen, agency=request_agency(self.request))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "policy": current_policy()}
 
 
 class CitizenEligibilityView(APIView):

@@ -22,6 +22,12 @@ def _clean_throttle_counters():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Officials authenticate with HTTP Basic on every request; PBKDF2's ~0.5 s per check would dominate."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tokens(agencies):
     """A fresh API token for every demo agency, by code."""
@@ -56,9 +62,21 @@ def as_official(official) -> APIClient:
     return client
 
 
+# Valid attributes for each shipped event type (rules/policy/events.yaml).
+SAMPLE_ATTRIBUTES = {
+    "bribery_conviction": {"case_number": "(2025) Su 1324 Xing Chu 17"},
+    "drunk_driving_conviction": {"case_number": "(2025) Su 1324 Xing Chu 18"},
+    "unpaid_court_judgment": {"case_number": "(2025) Su 1324 Zhi 9"},
+    "elderly_care": {"months": 12},
+    "helping_poor": {"media_reported": False},
+    "traffic_violation": {"severity": "minor"},
+    "volunteering": {"hours": 4},
+}
+
+
 def report_body(citizen, event_type="bribery_conviction", key="k1", occurred_at=WHEN, **extra) -> dict:
-    body = {"resident_id": citizen.resident_id, "event_type": event_type,
-            "occurred_at": occurred_at.isoformat(), "attributes": {}, "idempotency_key": key}
+    body = {"resident_id": citizen.resident_id, "event_type": event_type, "occurred_at": occurred_at.isoformat(),
+            "attributes": dict(SAMPLE_ATTRIBUTES.get(event_type, {})), "idempotency_key": key}
     body.update(extra)
     return body
 

@@ -113,7 +113,9 @@ def test_ledger_pagination(reported, as_official):
     second = as_official.get(first["next"]).json()
     assert len(second["results"]) == 1 and second["next"] is None
     assert_error(as_official.get(citizen_url(reported, "ledger/") + "?page=99"), 404, "not_found")
-    assert_error(as_official.get(citizen_url(reported, "ledger/") + "?page=x"), 404, "not_found")
+    for bad in ("page=x", "page=0", "page=", "page_size=0", "page_size=501", "page_size=1.5", "page=%C2%B2"):
+        field = bad.split("=")[0]
+        assert_error(as_official.get(citizen_url(reported, "ledger/") + "?" + bad), 400, "invalid", field)
 
 
 def test_ledger_of_unknown_citizen(as_official, db):

@@ -87,14 +87,15 @@ def test_bad_input_is_400_naming_the_field_and_writes_nothing(make_citizen, as_a
     assert events_of(citizen) == 0 and Citizen.objects.get(pk=citizen.pk).score == 1000
 
 
-@pytest.mark.parametrize("attributes, field", [
-    ({}, "attributes.media_reported"),  # missing
-    ({"media_reported": "yes"}, "attributes.media_reported"),  # mistyped
+@pytest.mark.parametrize("event_type, attributes, field", [
+    ("bribery_conviction", {}, "attributes.case_number"),  # missing
+    ("bribery_conviction", {"case_number": 17}, "attributes.case_number"),  # mistyped
+    ("bribery_conviction", {"case_number": "1", "colour": "red"}, "attributes.colour"),  # unknown
 ])
-def test_missing_or_mistyped_attribute_is_400(make_citizen, as_agency, attributes, field):
+def test_missing_mistyped_or_unknown_attribute_is_400(make_citizen, as_agency, event_type, attributes, field):
     citizen = make_citizen()
-    body = report_body(citizen, event_type="helping_poor", attributes=attributes)
-    assert_error(as_agency("community").post(URL, body), 400, "invalid", field)
+    body = report_body(citizen, event_type=event_type, attributes=attributes)
+    assert_error(as_agency("court").post(URL, body), 400, "invalid", field)
     assert events_of(citizen) == 0
 
 
