@@ -1,17 +1,29 @@
-"""Many reports in one call: each applied or rejected on its own, in order.
+"""Many reports in one call: each applied or rejected on its own, results in order.
 
-Each item goes through ``event_report`` in its own transaction, so one bad item
-never blocks or undoes another, and a retried batch (same idempotency keys)
-replays what was applied and applies what was not.
+Every item is checked exactly as ``event_report`` checks one report (the same
+``validate_report``, replay and conflict rules). Items that pass are written
+together through the bulk writer the ingest command uses: one transaction,
+bulk inserts, the batch's citizens locked in primary-key order. If that
+transaction fails (typically a concurrent request committed one of the same
+idempotency keys first) nothing of it stays, and each item is then applied
+with ``event_report`` in its own transaction. Either way each item is applied
+entirely or not at all, and a retried batch replays what was applied.
 """
 import logging
 from dataclasses import dataclass
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
-from points.exceptions import ApplicationError
-from points.models import Agency
-from points.services import ReportResult, event_report
+from citizens.models import Citizen
+from citizens.validators import resident_id_problem
+from points.exceptions import ApplicationError, IdempotencyConflict
+from points.ingest import _Item as IngestItem
+from points.ingest import _write as ingest_write
+from points.models import Agency, Event, LedgerEntry
+from points.selectors import citizen_get
+from points.services import ReportResult, event_report, report_fingerprint, validate_report
+from rules.registry import current_policy
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +57,17 @@ class BatchItemResult:
         return "applied" if self.result.created else "replayed"
 
 
+@dataclass
+class _Pending:
+    index: int
+    kwargs: dict
+    fingerprint: str
+    citizen: Citizen | None = None
+    cleaned: dict | None = None
+
+
 def events_report_batch(*, agency: Agency, items: list, reported_by=None) -> list[BatchItemResult]:
-    """Report each item (a dict of ``event_report`` keyword arguments) on its own.
+    """Report each item (a dict of ``event_report`` keyword arguments) on its own; see the module docstring.
 
     An item may instead be an ``ApplicationError`` the caller raised while parsing
     it; it is reported back in its place, so results always line up with items.
@@ -56,22 +77,123 @@ def events_report_batch(*, agency: Agency, items: list, reported_by=None) -> lis
             f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {len(items)}.",
             field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]},
         )
-    return [_report_one(agency, index, item, reported_by) for index, item in enumerate(items)]
+    results: dict[int, BatchItemResult] = {}
+    now = timezone.now()
+    fresh, one_by_one = _sort(agency, items, results)
+    valid = _validate(agency, fresh, results, now)
+    if valid and reported_by is None:
+        _write_together(agency, valid, results, now)
+    else:
+        one_by_one.extend(valid)
+    for pending in sorted(one_by_one, key=lambda p: p.index):
+        results[pending.index] = _report_one(agency, pending, reported_by)
+    return [results[index] for index in range(len(items))]
 
 
-def _report_one(agency, index, item, reported_by) -> BatchItemResult:
-    if isinstance(item, ApplicationError):
-        return BatchItemResult(index=index, error=item)
+def _sort(agency, items, results) -> tuple[list, list]:
+    """Errors and replays settled now; first uses of new keys kept for the bulk write; the rest one by one."""
+    pending = []
+    for index, item in enumerate(items):
+        if isinstance(item, ApplicationError):
+            results[index] = BatchItemResult(index=index, error=item)
+        else:
+            pending.append(_Pending(index, item, _fingerprint(item)))
+    keys = [p.kwargs.get("idempotency_key") for p in pending]
+    known = {e.idempotency_key: e for e in Event.objects.filter(
+        agency=agency, idempotency_key__in=[k for k in keys if _plain_key(k)]).select_related("citizen")}
+    fresh, one_by_one, seen = [], [], set()
+    for item in pending:
+        key = item.kwargs.get("idempotency_key")
+        if key in known:
+            results[item.index] = _replay(known[key], item)
+        elif not _plain_key(key) or key in seen or item.fingerprint is None:
+            one_by_one.append(item)  # event_report gives the exact error, replay or conflict
+        else:
+            seen.add(key)
+            fresh.append(item)
+    return fresh, one_by_one
+
+
+def _validate(agency, fresh, results, now) -> list:
+    """Items that pass every check ``event_report`` makes; the others get its error."""
+    policy = current_policy()
+    ids = {p.kwargs.get("resident_id") for p in fresh}
+    found = Citizen.objects.in_bulk([i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
+    valid = []
+    for item in fresh:
+        kwargs = item.kwargs
+        try:
+            item.citizen = found.get(kwargs["resident_id"]) or citizen_get(resident_id=kwargs["resident_id"])
+            item.cleaned = validate_report(
+                agency=agency, citizen=item.citizen, event_type=kwargs["event_type"],
+                occurred_at=kwargs["occurred_at"], attributes=kwargs.get("attributes") or {}, policy=policy, now=now,
+            )
+        except ApplicationError as exc:
+            results[item.index] = BatchItemResult(index=item.index, error=exc)
+        else:
+            valid.append(item)
+    return valid
+
+
+def _write_together(agency, valid, results, now) -> None:
+    """One transaction for every valid item; on failure, each item in its own transaction."""
+    policy = current_policy()
+    batch = [IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
+                        fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned) for p in valid]
     try:
-        return BatchItemResult(index=index, result=event_report(agency=agency, reported_by=reported_by, **item))
+        with transaction.atomic():
+            ingest_write(batch, policy, now)
+    except DatabaseError:
+        for pending in valid:
+            results[pending.index] = _report_one(agency, pending, None)
+        return
+    events = Event.objects.filter(agency=agency, idempotency_key__in=[p.kwargs["idempotency_key"] for p in valid])
+    events = {e.idempotency_key: e for e in events.select_related("citizen")}
+    entries = {}
+    for entry in LedgerEntry.objects.filter(event__in=list(events.values())).order_by("id"):
+        entries.setdefault(entry.event_id, []).append(entry)
+    for pending in valid:
+        event = events[pending.kwargs["idempotency_key"]]
+        results[pending.index] = BatchItemResult(index=pending.index, result=ReportResult(
+            event=event, entries=entries.get(event.pk, []), score=event.citizen.score, grade=event.citizen.grade,
+            created=True))
+
+
+def _report_one(agency, pending, reported_by) -> BatchItemResult:
+    try:
+        result = event_report(agency=agency, reported_by=reported_by, **pending.kwargs)
+        return BatchItemResult(index=pending.index, result=result)
     except ApplicationError as exc:
-        return BatchItemResult(index=index, error=exc)
+        return BatchItemResult(index=pending.index, error=exc)
     except DatabaseError:
         # The item's own transaction rolled back; the others stand. The client retries it with the same key.
-        logger.exception("Batch item %s of agency %s failed in the database", index, agency.code)
-        return BatchItemResult(index=index, error=RetryLater(
+        logger.exception("Batch item %s of agency %s failed in the database", pending.index, agency.code)
+        return BatchItemResult(index=pending.index, error=RetryLater(
             "This report could not be applied just now; nothing of it was recorded. "
             "Send it again with the same idempotency key."))
+
+
+def _replay(event, pending) -> BatchItemResult:
+    if event.fingerprint != pending.fingerprint:
+        key = pending.kwargs["idempotency_key"]
+        return BatchItemResult(index=pending.index, error=IdempotencyConflict(
+            f"Idempotency key '{key}' was already used for a different report (event {event.pk}).",
+            extra={"event_id": event.pk}))
+    entries = list(event.entries.filter(reverses__isnull=True).order_by("id"))
+    return BatchItemResult(index=pending.index, result=ReportResult(
+        event=event, entries=entries, score=event.citizen.score, grade=event.citizen.grade, created=False))
+
+
+def _fingerprint(kwargs: dict) -> str | None:
+    try:
+        return report_fingerprint(kwargs["resident_id"], kwargs["event_type"], kwargs["occurred_at"],
+                                  kwargs.get("attributes") or {})
+    except (KeyError, TypeError):
+        return None
+
+
+def _plain_key(key) -> bool:
+    return isinstance(key, str) and 0 < len(key.strip()) and len(key) <= 128
 
 
 def batch_totals(results: list[BatchItemResult]) -> dict:

@@ -1,8 +1,10 @@
 """POST /api/v1/events/batch/: each item on its own, results in order, the 1,000 limit."""
 import datetime
 
+import pytest
+
 from citizens.models import Citizen
-from points.models import Event
+from points.models import Event, LedgerEntry
 from tests.api.conftest import WHEN, assert_error, report_body
 
 URL = "/api/v1/events/batch/"
@@ -74,3 +76,55 @@ def test_envelope_errors_are_400(as_agency, db):
 def test_only_reporting_agencies_send_batches(as_agency, as_official, db):
     assert_error(as_agency("licensing").post(URL, {"items": [{}]}), 403, "forbidden")
     assert_error(as_official.post(URL, {"items": [{}]}), 403, "forbidden")
+
+
+SEQUENCES = {
+    "court": [("bribery_conviction", None), ("drunk_driving_conviction", None), ("unpaid_court_judgment", None),
+              ("unpaid_court_judgment", None), ("bribery_conviction", None)],
+    # volunteering counts at most 4 times a year: the cap must hold inside one batch too
+    "community": [("volunteering", {"hours": 8})] * 6 + [("helping_poor", {"media_reported": True})],
+}
+
+
+def _ledger(citizen):
+    entries = LedgerEntry.objects.filter(citizen=citizen).order_by("id")
+    return list(entries.values_list("rule_id", "delta", "balance_after"))
+
+
+@pytest.mark.parametrize("agency", sorted(SEQUENCES))
+def test_batch_gives_the_same_ledger_as_single_reports(make_citizen, as_agency, agency):
+    one, other = make_citizen(), make_citizen()
+    client, sequence = as_agency(agency), SEQUENCES[agency]
+
+    def body(citizen, n, event_type, attributes, prefix):
+        extra = {"attributes": attributes} if attributes is not None else {}
+        return report_body(citizen, event_type=event_type, key=f"{prefix}{n}",
+                           occurred_at=WHEN + datetime.timedelta(days=n), **extra)
+
+    for n, (event_type, attributes) in enumerate(sequence):
+        assert client.post("/api/v1/events/", body(one, n, event_type, attributes, "s")).status_code == 201
+    items = [body(other, n, event_type, attributes, "b") for n, (event_type, attributes) in enumerate(sequence)]
+    body = client.post(URL, {"items": items}).json()
+    assert body["applied"] == len(sequence)
+    assert _ledger(one)[1:] == _ledger(other)[1:] and len(_ledger(one)) > 3
+    one.refresh_from_db()
+    other.refresh_from_db()
+    assert (one.score, one.grade) == (other.score, other.grade)
+    assert body["results"][-1]["result"]["score"] == other.score
+
+
+def test_when_the_joint_write_fails_each_item_is_applied_on_its_own(make_citizen, as_agency, monkeypatch):
+    from django.db import IntegrityError
+
+    from points import batch
+
+    def collide(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(batch, "ingest_write", collide)
+    citizen = make_citizen()
+    items = [report_body(citizen, key="x1"), report_body(citizen, key="x2", event_type="nope"),
+             report_body(citizen, key="x3", event_type="drunk_driving_conviction")]
+    body = as_agency("court").post(URL, {"items": items}).json()
+    assert [r["outcome"] for r in body["results"]] == ["applied", "rejected", "applied"]
+    assert Citizen.objects.get(pk=citizen.pk).score == 900
