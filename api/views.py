@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from api import catalogue
 from api import serializers as s
 from api.authentication import request_actor, request_agency, request_is_official
+from api.exceptions import error_body
 from api.permissions import (
     AgencyOrOfficial,
     Official,
@@ -75,18 +76,18 @@ class EventBatchView(APIView):
             raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {len(items)}.",
                                 field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]})
         items = parse(s.BatchEnvelopeSerializer, request.data)["items"]
-        results = events_report_batch(agency=request_agency(request), items=[s.parse_report_item(i) for i in items])
+        results = events_report_batch(agency=request_agency(request), items=s.parse_report_items(items))
         body = {**batch_totals(results), "results": [_batch_item(r) for r in results]}
         return Response(body, status=status.HTTP_200_OK)
 
 
 def _batch_item(item) -> dict:
     if item.error is not None:
-        error = s.ErrorSerializer(item.error.as_dict()).data
+        error = error_body(**item.error.as_dict())
         return {"index": item.index, "outcome": item.outcome, "http_status": item.error.http_status,
                 "result": None, "error": error}
     return {"index": item.index, "outcome": item.outcome, "http_status": 201,
-            "result": s.ReportResultSerializer(item.result).data, "error": None}
+            "result": s.report_result_dict(item.result), "error": None}
 
 
 class EventRetractView(APIView):

@@ -128,3 +128,15 @@ def test_when_the_joint_write_fails_each_item_is_applied_on_its_own(make_citizen
     body = as_agency("court").post(URL, {"items": items}).json()
     assert [r["outcome"] for r in body["results"]] == ["applied", "rejected", "applied"]
     assert Citizen.objects.get(pk=citizen.pk).score == 900
+
+
+def test_batch_results_render_exactly_like_single_results(make_citizen, agencies):
+    from api.serializers import ReportResultSerializer, report_result_dict
+    from points.services import event_report
+
+    citizen = make_citizen()
+    body = report_body(citizen)
+    result = event_report(agency=agencies["court"], resident_id=citizen.resident_id, event_type=body["event_type"],
+                          occurred_at=WHEN, attributes=body["attributes"], idempotency_key="render")
+    assert result.entries and result.entries[0].expires_on is not None
+    assert report_result_dict(result) == dict(ReportResultSerializer(result).data)
