@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import ledger
+from points import bulk, ledger
 from points.exceptions import (
     ApplicationError,
     Forbidden,
@@ -26,7 +26,9 @@ from points.exceptions import (
 )
 from points.models import Agency, Event, LedgerEntry
 from points.selectors import citizen_get
+from rules.errors import AttributeValidationError
 from rules.registry import current_policy
+from rules.values import age_on
 
 SYSTEM_AGENCY_CODE = "register"
 ENROLMENT_EVENT_TYPE = "enrolment"
@@ -51,11 +53,6 @@ def system_agency() -> Agency:
         code=SYSTEM_AGENCY_CODE, defaults={"name": "Citizen register", "kind": Agency.Kind.SYSTEM}
     )
     return agency
-
-
-def age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 # --- enrolment -------------------------------------------------------------
@@ -107,7 +104,7 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
     """Opening events and entries for locked, unenrolled citizens, written in bulk."""
     ledger.record_policy_version(policy)
     agency = system_agency()
-    events = Event.objects.bulk_create([
+    events = bulk.insert_all(Event, [
         Event(citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
               idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
               fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
@@ -120,7 +117,7 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
             citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
             policy_version=policy.version, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING, at=at,
         ))
-    entries = LedgerEntry.objects.bulk_create(entries)
+    bulk.insert_all(LedgerEntry, entries)
     ledger.save_standings(changes=[(c, [e]) for c, e in zip(citizens, entries, strict=True)], policy=policy, at=at)
     return entries
 
@@ -236,8 +233,6 @@ def _check_agency_may_report(agency: Agency, event_type: str, policy) -> None:
 
 
 def _clean_attributes(policy, event_type: str, attributes) -> dict:
-    from rules.policy import AttributeValidationError
-
     if not isinstance(attributes, dict):
         raise ValidationFailed("attributes must be an object.", field_errors={"attributes": ["must be an object"]})
     try:
@@ -319,6 +314,6 @@ def event_withdraw(*, event: Event, status: str, reason: str, by: str,
 
 
 __all__ = [
-    "ApplicationError", "ReportResult", "age_on", "citizen_enroll", "citizens_enroll_due", "event_report",
+    "ApplicationError", "ReportResult", "citizen_enroll", "citizens_enroll_due", "event_report",
     "event_retract", "event_void", "event_withdraw", "system_agency", "validate_report",
 ]
