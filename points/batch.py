@@ -59,6 +59,8 @@ class BatchItemResult:
 
 @dataclass
 class _Pending:
+    """One item on its way: its position, ``event_report`` arguments, and what the checks found."""
+
     index: int
     kwargs: dict
     fingerprint: str
@@ -78,20 +80,18 @@ def events_report_batch(*, agency: Agency, items: list, reported_by=None) -> lis
             field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]},
         )
     results: dict[int, BatchItemResult] = {}
-    now = timezone.now()
     fresh, one_by_one = _sort(agency, items, results)
-    valid = _validate(agency, fresh, results, now)
-    if valid and reported_by is None:
-        _write_together(agency, valid, results, now)
+    if fresh and reported_by is None:
+        _apply_together(agency, fresh, results)
     else:
-        one_by_one.extend(valid)
+        one_by_one.extend(fresh)
     for pending in sorted(one_by_one, key=lambda p: p.index):
         results[pending.index] = _report_one(agency, pending, reported_by)
     return [results[index] for index in range(len(items))]
 
 
 def _sort(agency, items, results) -> tuple[list, list]:
-    """Errors and replays settled now; first uses of new keys kept for the bulk write; the rest one by one."""
+    """Errors and replays settled now; first uses of new keys kept for the joint write; the rest one by one."""
     pending = []
     for index, item in enumerate(items):
         if isinstance(item, ApplicationError):
@@ -114,49 +114,58 @@ def _sort(agency, items, results) -> tuple[list, list]:
     return fresh, one_by_one
 
 
-def _validate(agency, fresh, results, now) -> list:
-    """Items that pass every check ``event_report`` makes; the others get its error."""
-    policy = current_policy()
-    ids = {p.kwargs.get("resident_id") for p in fresh}
-    found = Citizen.objects.in_bulk([i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
-    valid = []
-    for item in fresh:
-        kwargs = item.kwargs
-        try:
-            item.citizen = found.get(kwargs["resident_id"]) or citizen_get(resident_id=kwargs["resident_id"])
-            item.cleaned = validate_report(
-                agency=agency, citizen=item.citizen, event_type=kwargs["event_type"],
-                occurred_at=kwargs["occurred_at"], attributes=kwargs.get("attributes") or {}, policy=policy, now=now,
-            )
-        except ApplicationError as exc:
-            results[item.index] = BatchItemResult(index=item.index, error=exc)
-        else:
-            valid.append(item)
-    return valid
+def _apply_together(agency, fresh, results) -> None:
+    """Lock the citizens, check every item, write the valid ones in one transaction.
 
-
-def _write_together(agency, valid, results, now) -> None:
-    """One transaction for every valid item; on failure, each item in its own transaction."""
-    policy = current_policy()
-    batch = [IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
-                        fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned) for p in valid]
+    If the transaction fails, nothing of it stays and each item goes through
+    ``event_report`` in its own transaction instead.
+    """
+    policy, now = current_policy(), timezone.now()
     try:
         with transaction.atomic():
-            ingest_write(batch, policy, now)
+            ids = {p.kwargs.get("resident_id") for p in fresh}
+            citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
+                [i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
+            valid = [p for p in fresh if _validate(agency, p, citizens, policy, now, results)]
+            ingest_write([IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
+                                     fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned)
+                          for p in valid], policy, now)
     except DatabaseError:
-        for pending in valid:
+        for pending in fresh:
             results[pending.index] = _report_one(agency, pending, None)
         return
+    _collect(agency, valid, results)
+
+
+def _validate(agency, item, citizens, policy, now, results) -> bool:
+    """Every check ``event_report`` makes, against the locked citizen row."""
+    kwargs = item.kwargs
+    try:
+        item.citizen = citizens.get(kwargs["resident_id"]) or citizen_get(resident_id=kwargs["resident_id"])
+        item.cleaned = validate_report(
+            agency=agency, citizen=item.citizen, event_type=kwargs["event_type"], occurred_at=kwargs["occurred_at"],
+            attributes=kwargs.get("attributes") or {}, policy=policy, now=now,
+        )
+    except ApplicationError as exc:
+        results[item.index] = BatchItemResult(index=item.index, error=exc)
+        return False
+    return True
+
+
+def _collect(agency, valid, results) -> None:
+    """The events and entries just written, as results; standings are the citizens' after the batch."""
+    if not valid:
+        return
     events = Event.objects.filter(agency=agency, idempotency_key__in=[p.kwargs["idempotency_key"] for p in valid])
-    events = {e.idempotency_key: e for e in events.select_related("citizen")}
+    events = {e.idempotency_key: e for e in events}
     entries = {}
     for entry in LedgerEntry.objects.filter(event__in=list(events.values())).order_by("id"):
         entries.setdefault(entry.event_id, []).append(entry)
     for pending in valid:
         event = events[pending.kwargs["idempotency_key"]]
         results[pending.index] = BatchItemResult(index=pending.index, result=ReportResult(
-            event=event, entries=entries.get(event.pk, []), score=event.citizen.score, grade=event.citizen.grade,
-            created=True))
+            event=event, entries=entries.get(event.pk, []), score=pending.citizen.score,
+            grade=pending.citizen.grade, created=True))
 
 
 def _report_one(agency, pending, reported_by) -> BatchItemResult:
