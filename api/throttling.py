@@ -49,12 +49,7 @@ class FixedWindowThrottle(BaseThrottle):
         now = time.time()
         window = int(now // duration)
         key = f"throttle:{self.scope}:{caller}:{duration}:{window}"
-        cache.add(key, 0, timeout=duration + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=duration + 1)
-            count = 1
+        count = _count(key, duration + 1)
         if count <= limit:
             return True
         self._wait = (window + 1) * duration - now
@@ -62,6 +57,16 @@ class FixedWindowThrottle(BaseThrottle):
 
     def wait(self):
         return self._wait
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter and return it: one cache round trip once the window has begun."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # first request of the window
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)  # another worker started it in between
 
 
 class CallerThrottle(FixedWindowThrottle):
