@@ -49,3 +49,26 @@ def errors(*statuses: int) -> dict:
         status: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[status], examples=[_EXAMPLE])
         for status in wanted
     }
+
+
+_RESPONSE_HEADERS = {
+    "401": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"},
+                                 "description": "The scheme to use: Token realm=\"api\"."}},
+    "429": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
+                            "description": "Seconds to wait before the next request."}},
+}
+_REPLAYED = {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
+                                     "description": "Present when the idempotency key was seen before."}}
+
+
+def add_response_headers(result, generator, request, public):
+    """SPECTACULAR postprocessing hook: document the headers every 401/429 carries, and replays."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                headers = dict(_RESPONSE_HEADERS.get(status, {}))
+                if status == "201":
+                    headers.update(_REPLAYED)
+                if headers:
+                    response.setdefault("headers", {}).update(headers)
+    return result

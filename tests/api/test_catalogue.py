@@ -45,6 +45,10 @@ def test_schema_is_openapi_3_and_names_every_endpoint(db):
     post = schema["paths"]["/api/v1/events/"]["post"]
     assert {"201", "400", "401", "403", "404", "409", "422", "429"} <= set(post["responses"])
     assert set(schema["components"]["securitySchemes"]) == {"agencyToken", "officialBasic", "cookieAuth"}
+    assert post["responses"]["429"]["headers"]["Retry-After"]["required"] is True
+    assert "Idempotent-Replayed" in post["responses"]["201"]["headers"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][body]["required"]) == {"resident_id", "event_type", "occurred_at"}
 
 
 def test_schema_generates_without_warnings(capsys):
