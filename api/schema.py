@@ -30,7 +30,7 @@ _DESCRIPTIONS = {
     403: "The caller's role may not do this; message says why.",
     404: "Unknown citizen, event, service or page.",
     409: "Idempotency key reused with different content, or the event is no longer applied.",
-    413: "The batch has more than 1,000 items.",
+    413: "The body is over API_MAX_BODY_BYTES (8 MiB), or a batch has more than 1,000 items.",
     415: "The body is not JSON.",
     422: "The citizen is not enrolled (under 14, moved away or deceased).",
     429: "Too many requests; retry after the Retry-After header's seconds.",

@@ -21,7 +21,7 @@ from api.schema import errors
 from api.selectors import MAX_ID, event_get, ledger_visible_to
 from api.throttling import BatchThrottle, CallerThrottle
 from audit.services import access_log_record
-from points.batch import MAX_BATCH_ITEMS, BatchTooLarge, batch_totals, events_report_batch
+from points.batch import batch_check_size, batch_totals, events_report_batch
 from points.exceptions import ValidationFailed
 from points.selectors import citizen_get, eligibility, eligibility_all
 from points.services import event_report, event_retract
@@ -56,7 +56,7 @@ class EventReportView(APIView):
         data = parse(s.EventReportSerializer, request.data, idempotency_header=request.headers.get("Idempotency-Key"))
         result = event_report(agency=request_agency(request), **data)
         headers = {"Idempotent-Replayed": "true"} if not result.created else {}
-        return Response(s.ReportResultSerializer(result).data, status=status.HTTP_201_CREATED, headers=headers)
+        return Response(s.report_result_dict(result), status=status.HTTP_201_CREATED, headers=headers)
 
 
 class EventBatchView(APIView):
@@ -72,9 +72,8 @@ class EventBatchView(APIView):
     )
     def post(self, request):
         items = request.data.get("items") if isinstance(request.data, dict) else None
-        if isinstance(items, list) and len(items) > MAX_BATCH_ITEMS:
-            raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {len(items)}.",
-                                field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]})
+        if isinstance(items, list):
+            batch_check_size(len(items))  # before parsing thousands of items
         items = parse(s.BatchEnvelopeSerializer, request.data)["items"]
         results = events_report_batch(agency=request_agency(request), items=s.parse_report_items(items))
         body = {**batch_totals(results), "results": [_batch_item(r) for r in results]}
@@ -95,7 +94,7 @@ class EventRetractView(APIView):
 
     @extend_schema(
         operation_id="events_retract", tags=["events"], request=s.RetractSerializer,
-        responses={200: s.RetractResultSerializer, **errors(400, 404, 409, 415)},
+        responses={200: s.RetractResultSerializer, **errors(400, 404, 409, 413, 415)},
         summary="Withdraw a report",
         description="Only the agency that reported the event, or an official, may withdraw it. Reversal "
                     "entries restore the points; the event is marked retracted. Withdrawing twice gives 409.",

@@ -118,12 +118,14 @@ REST_FRAMEWORK = {
         "caller": os.environ.get("API_THROTTLE_CALLER", "6000/min"),
         "batch": os.environ.get("API_THROTTLE_BATCH", "60/min"),
     },
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 8 * 1024 * 1024))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Points system — agency API",

@@ -68,17 +68,20 @@ class _Pending:
     cleaned: dict | None = None
 
 
+def batch_check_size(count: int) -> None:
+    """Raise BatchTooLarge (413) for more than MAX_BATCH_ITEMS items."""
+    if count > MAX_BATCH_ITEMS:
+        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {count}.",
+                            field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]})
+
+
 def events_report_batch(*, agency: Agency, items: list, reported_by=None) -> list[BatchItemResult]:
     """Report each item (a dict of ``event_report`` keyword arguments) on its own; see the module docstring.
 
     An item may instead be an ``ApplicationError`` the caller raised while parsing
     it; it is reported back in its place, so results always line up with items.
     """
-    if len(items) > MAX_BATCH_ITEMS:
-        raise BatchTooLarge(
-            f"A batch holds at most {MAX_BATCH_ITEMS} reports; this one has {len(items)}.",
-            field_errors={"items": [f"at most {MAX_BATCH_ITEMS} items"]},
-        )
+    batch_check_size(len(items))
     results: dict[int, BatchItemResult] = {}
     fresh, one_by_one = _sort(agency, items, results)
     if fresh and reported_by is None:

@@ -161,3 +161,10 @@ def test_unparseable_bodies_get_the_error_shape(as_agency, db, raw, content_type
 
 def test_get_is_not_allowed(as_agency, db):
     assert_error(as_agency("court").get(URL), 405, "method_not_allowed")
+
+
+def test_oversized_body_is_413_before_parsing(as_agency, db, settings):
+    settings.API_MAX_BODY_BYTES = 1000
+    body = '{"attributes": {"x": "' + "y" * 2000 + '"}}'
+    response = as_agency("court").generic("POST", URL, body, content_type="application/json")
+    assert_error(response, 413, "request_too_large")
