@@ -98,13 +98,13 @@ def redis_up() -> bool:
         return False
 
 
-def start_gunicorn(port: int, workers: int, cache_url: str) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, cache_url: str, threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0", "CONN_MAX_AGE": "600",
            "API_THROTTLE_CALLER": "1000000000/min", "API_THROTTLE_BATCH": "1000000000/min",
            "CACHE_URL": cache_url, "LOG_LEVEL": "ERROR"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [str(gunicorn), "config.wsgi:application", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-           "--backlog", "2048", "--log-level", "warning"]
+           "--threads", str(threads), "--backlog", "2048", "--log-level", "warning"]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -260,6 +260,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (2 per worker)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread if > 1)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batch-clients", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
@@ -274,7 +275,7 @@ def main() -> None:
     cache_url = "redis://127.0.0.1:6379/15" if redis_up() else ""
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port, args.workers, cache_url)
+    server = start_gunicorn(port, args.workers, cache_url, args.worker_threads)
     try:
         wait_ready(base, tokens[SERVICE_AGENCY], server)
         results = measure(args, base, ids, tokens, service, server)
@@ -285,7 +286,8 @@ def main() -> None:
     results["integrity"] = check_exactly_once(results["post"]["requests"] - results["post"]["non2xx"],
                                               results["batch"]["events"])
     results["setup"] = {"load_average_before": LOAD_BEFORE,
-                        "citizens_enrolled": len(ids), "workers": args.workers, "connections": args.connections,
+                        "citizens_enrolled": len(ids), "workers": args.workers,
+                        "worker_threads": args.worker_threads, "connections": args.connections,
                         "cache": cache_url or "per-process memory", "service": service}
     report(results)
 
