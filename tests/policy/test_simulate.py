@@ -115,3 +115,9 @@ def test_two_processes_agree_with_one(make_citizen, agencies, draft):
     assert connection.vendor == "postgresql"
     assert one.as_json() == two.as_json()
     assert one.score_changed > 0
+
+
+def test_command_refuses_a_bad_date(rules_command, draft, db):
+    code, lines = rules_command("simulate", draft, "--since", "2025-13-01")
+    assert code == 1 and lines == ["CommandError: Error: argument --since: invalid date '2025-13-01': "
+                                   "write YYYY-MM-DD"]

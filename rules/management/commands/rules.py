@@ -1,6 +1,7 @@
 """``manage.py rules check|test|simulate|publish|versions|diff``: thin wrappers over ``rules.authoring``."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"invalid date '{text}': write YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"invalid date '{text}': write YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -81,13 +82,17 @@ class Command(BaseCommand):
         self._line(f"{directory}: OK ({len(result.policy.rules)} rules, {warnings} warnings), "
                    f"version {result.policy.version[:12]}")
 
-    def handle_test(self, *, directory, verbose=False, **_):
+    def _loaded(self, directory):
+        """The policy in ``directory``, or its errors and exit 1."""
         result = check.check_policy(directory)
         if result.errors:
             for problem in result.errors:
                 self._line(check.format_problem(problem, directory))
             raise CommandError(f"{directory}: the policy has errors; run 'rules check'", returncode=1)
-        run = testing.run_policy_tests(result.policy, directory)
+        return result.policy
+
+    def handle_test(self, *, directory, verbose=False, **_):
+        run = testing.run_policy_tests(self._loaded(directory), directory)
         for line in testing.format_run(run, directory, verbose=verbose):
             self._line(line)
         if not run.ok:
@@ -96,23 +101,18 @@ class Command(BaseCommand):
     def handle_simulate(self, *, directory, since=None, html=None, workers=1, author=None, **_):
         from tqdm import tqdm
 
-        result = check.check_policy(directory)
-        if result.errors:
-            for problem in result.errors:
-                self._line(check.format_problem(problem, directory))
-            raise CommandError(f"{directory}: the policy has errors; run 'rules check'", returncode=1)
+        policy = self._loaded(directory)
         base = registry.current_policy()
         with tqdm(total=simulate.events_to_replay(), unit="event", desc="simulate", disable=None) as bar:
-            impact, seconds = simulate.simulate(policy=result.policy, since=since, workers=workers,
-                                                progress=bar.update)
-        header = report.Header(result.policy.version, str(directory), base.version,
-                               str(since) if since else None, seconds, workers)
-        grades = [band.grade for band in result.policy.grades]
+            impact, seconds = simulate.simulate(policy=policy, since=since, workers=workers, progress=bar.update)
+        header = report.Header(policy.version, str(directory), base.version, str(since) if since else None,
+                               seconds, workers)
+        grades = [band.grade for band in policy.grades]
         self.stdout.write(report.render_text(impact, header, grades), ending="")
         if html:
             Path(html).write_text(report.render_html(impact, header, grades), encoding="utf-8")
             self._line(f"HTML report written to {html}")
-        publish.simulation_record(policy=result.policy, base=base, since=since, source=str(directory),
+        publish.simulation_record(policy=policy, base=base, since=since, source=str(directory),
                                   author=author, impact=impact, seconds=seconds, workers=workers)
 
     def handle_publish(self, *, directory, message, author=None, retroactive=False, since=None, **_):
