@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rules",
     "citizens",
     "points",
+    "officials",
 ]
 
 MIDDLEWARE = [
