@@ -2,6 +2,7 @@
 that already holds the citizen's row lock. Nothing else should call these.
 """
 import datetime
+from collections import Counter
 
 from django.utils import timezone
 
@@ -31,33 +32,91 @@ def citizen_facts(citizen: Citizen, day: datetime.date) -> dict:
     }
 
 
-def append(*, citizen, event, rule_id, rule_title, policy, delta, kind, at, reverses=None, reason="",
-           expires_on=None) -> LedgerEntry:
-    """Write one entry and move the (locked, in-memory) citizen's score by ``delta``."""
+def new_entry(*, citizen, event, rule_id, rule_title, policy_version, delta, kind, at, reverses=None,
+              reason="", expires_on=None) -> LedgerEntry:
+    """An unsaved entry; moves the (locked, in-memory) citizen's score by ``delta``."""
     citizen.score = (citizen.score or 0) + delta
-    return LedgerEntry.objects.create(
-        citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title,
-        policy_version=policy.version if policy else reverses.policy_version, kind=kind, delta=delta,
-        balance_after=citizen.score, reverses=reverses, reason=reason, expires_on=expires_on, created_at=at,
+    return LedgerEntry(
+        citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title, policy_version=policy_version,
+        kind=kind, delta=delta, balance_after=citizen.score, reverses=reverses, reason=reason,
+        expires_on=expires_on, created_at=at,
     )
+
+
+def append(**kwargs) -> LedgerEntry:
+    """Write one entry (see ``new_entry``)."""
+    entry = new_entry(**kwargs)
+    entry.save()
+    return entry
 
 
 def apply_rules(*, citizen, event, attributes, policy, at) -> list:
     """Apply every rule the event matches, honouring caps and the floor/ceiling."""
+    caps = CapCounts.load(citizen_ids=[citizen.pk], policy=policy)
+    entries = plan_rule_entries(citizen=citizen, event=event, attributes=attributes, policy=policy, at=at,
+                                caps=caps)
+    return LedgerEntry.objects.bulk_create(entries)
+
+
+def plan_rule_entries(*, citizen, event, attributes, policy, at, caps) -> list:
+    """Unsaved entries for every matching rule in force on the day the event occurred."""
     occurred_on = timezone.localdate(event.occurred_at)
     matched = policy.evaluate(event.event_type, attributes, citizen_facts(citizen, occurred_on), occurred_on)
     entries = []
     for rule in matched:
-        if rule.cap and cap_reached(citizen, rule, occurred_on):
+        if rule.cap and caps.reached(citizen.pk, rule, occurred_on):
             continue
         delta = bounded_delta(policy, citizen.score, rule.points_for(attributes))
         if delta == 0:
             continue
-        entries.append(append(
-            citizen=citizen, event=event, rule_id=rule.id, rule_title=rule.title, policy=policy, delta=delta,
-            kind=LedgerEntry.Kind.RULE, at=at, expires_on=expiry_date(rule, occurred_on),
+        if rule.cap:
+            caps.add(citizen.pk, rule, occurred_on)
+        entries.append(new_entry(
+            citizen=citizen, event=event, rule_id=rule.id, rule_title=rule.title,
+            policy_version=policy.version, delta=delta, kind=LedgerEntry.Kind.RULE, at=at,
+            expires_on=expiry_date(rule, occurred_on),
         ))
     return entries
+
+
+class CapCounts:
+    """How often each capped rule already counted for some citizens, per period.
+
+    Loaded with one query for a whole batch, then kept current in memory as
+    the batch is planned.
+    """
+
+    def __init__(self, occurrences):
+        self._counts = Counter()
+        for citizen_id, rule_id, day in occurrences:
+            for key in self._keys(citizen_id, rule_id, day):
+                self._counts[key] += 1
+
+    @classmethod
+    def load(cls, *, citizen_ids, policy) -> "CapCounts":
+        capped = [rule.id for rule in policy.rules.values() if rule.cap]
+        if not capped:
+            return cls([])
+        rows = LedgerEntry.objects.filter(
+            citizen_id__in=citizen_ids, rule_id__in=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
+        ).values_list("citizen_id", "rule_id", "event__occurred_at")
+        return cls((cid, rid, timezone.localdate(when)) for cid, rid, when in rows)
+
+    @staticmethod
+    def _keys(citizen_id, rule_id, day):
+        return [(citizen_id, rule_id, "lifetime"), (citizen_id, rule_id, "year", day.year),
+                (citizen_id, rule_id, "month", day.year, day.month)]
+
+    def _key(self, citizen_id, rule, day):
+        keys = self._keys(citizen_id, rule.id, day)
+        return {"lifetime": keys[0], "year": keys[1], "month": keys[2]}[rule.cap.per]
+
+    def reached(self, citizen_id, rule, day) -> bool:
+        return self._counts[self._key(citizen_id, rule, day)] >= rule.cap.count
+
+    def add(self, citizen_id, rule, day) -> None:
+        for key in self._keys(citizen_id, rule.id, day):
+            self._counts[key] += 1
 
 
 def bounded_delta(policy, score: int, delta: int) -> int:
@@ -71,18 +130,6 @@ def bounded_delta(policy, score: int, delta: int) -> int:
     if delta < 0 and policy.floor is not None:
         return min(0, max(delta, policy.floor - score))
     return delta
-
-
-def cap_reached(citizen, rule, occurred_on: datetime.date) -> bool:
-    """Whether the rule already counted ``cap.count`` times for this citizen in the period."""
-    live = LedgerEntry.objects.filter(
-        citizen=citizen, rule_id=rule.id, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
-    )
-    if rule.cap.per == "year":
-        live = live.filter(event__occurred_at__year=occurred_on.year)
-    elif rule.cap.per == "month":
-        live = live.filter(event__occurred_at__year=occurred_on.year, event__occurred_at__month=occurred_on.month)
-    return live.count() >= rule.cap.count
 
 
 def expiry_date(rule, occurred_on: datetime.date):
@@ -101,22 +148,30 @@ def reverse_event(*, citizen, event, reason, at) -> list:
 def reverse_entry(*, citizen, entry, reason, at, kind=LedgerEntry.Kind.REVERSAL) -> LedgerEntry:
     """Undo one entry exactly: reversals are never clamped, so the sum of deltas stays the score."""
     return append(
-        citizen=citizen, event=entry.event, rule_id=entry.rule_id, rule_title=entry.rule_title, policy=None,
-        delta=-entry.delta, kind=kind, at=at, reverses=entry, reason=reason,
+        citizen=citizen, event=entry.event, rule_id=entry.rule_id, rule_title=entry.rule_title,
+        policy_version=entry.policy_version, delta=-entry.delta, kind=kind, at=at, reverses=entry, reason=reason,
     )
 
 
-def save_standing(*, citizen, policy, entries, at) -> None:
-    """Store the citizen's new score and grade; record a grade change with its cause."""
-    if not entries and citizen.grade:
-        return
-    grade = policy.grade_for(citizen.score)
-    changes = {"score": citizen.score, "enrolled_at": citizen.enrolled_at}
-    if grade != citizen.grade:
-        GradeChange.objects.create(
-            citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=citizen.score,
-            entry=entries[-1], changed_at=at,
-        )
-        citizen.grade, citizen.grade_changed_at = grade, at
-        changes.update(grade=grade, grade_changed_at=at)
-    Citizen.objects.filter(pk=citizen.pk).update(**changes)
+def save_standings(*, changes, policy, at) -> None:
+    """Store new scores and grades for ``(citizen, new_entries)`` pairs, in the order they happened.
+
+    A citizen may appear in several pairs (a batch); each grade transition is
+    recorded with the entry that caused it.
+    """
+    grade_changes, touched = [], {}
+    for citizen, entries in changes:
+        if not entries:
+            continue
+        touched[citizen.pk] = citizen
+        score = entries[-1].balance_after
+        grade = policy.grade_for(score)
+        if grade != citizen.grade:
+            grade_changes.append(GradeChange(
+                citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=score,
+                entry=entries[-1], changed_at=at,
+            ))
+            citizen.grade, citizen.grade_changed_at = grade, at
+    if touched:
+        Citizen.objects.bulk_update(list(touched.values()), ["score", "grade", "grade_changed_at", "enrolled_at"])
+    GradeChange.objects.bulk_create(grade_changes)

@@ -131,3 +131,6 @@ class GradeChange(models.Model):
 
     class Meta:
         ordering = ["citizen", "-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_grade or '-'} → {self.to_grade} ({self.citizen_id})"

@@ -64,26 +64,12 @@ def age_on(birth_date: datetime.date, day: datetime.date) -> int:
 def citizen_enroll(*, citizen: Citizen, at: datetime.datetime | None = None) -> LedgerEntry:
     """Enrol a citizen aged 14 or over with the policy's starting points (idempotent)."""
     at = at or timezone.now()
-    policy = current_policy()
     with transaction.atomic():
         citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
         if citizen.is_enrolled:
             return LedgerEntry.objects.get(citizen=citizen, kind=LedgerEntry.Kind.OPENING)
         _check_can_enrol(citizen, timezone.localdate(at))
-        event = Event.objects.create(
-            citizen=citizen, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at,
-            agency=system_agency(), idempotency_key=f"enrolment:{citizen.resident_id}",
-            fingerprint=_fingerprint(citizen.resident_id, ENROLMENT_EVENT_TYPE, at, {}),
-            policy_version=policy.version,
-        )
-        ledger.record_policy_version(policy)
-        citizen.enrolled_at = at
-        entry = ledger.append(
-            citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
-            policy=policy, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING, at=at,
-        )
-        ledger.save_standing(citizen=citizen, policy=policy, entries=[entry], at=at)
-        return entry
+        return _enrol_locked([citizen], at=at, policy=current_policy())[0]
 
 
 def _check_can_enrol(citizen: Citizen, today: datetime.date) -> None:
@@ -93,21 +79,50 @@ def _check_can_enrol(citizen: Citizen, today: datetime.date) -> None:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is under {ENROLMENT_AGE} and cannot be enrolled.")
 
 
-def citizens_enroll_due(*, at: datetime.datetime | None = None, progress=None) -> int:
-    """Enrol every active citizen who is 14 or over and not yet enrolled; returns how many."""
+def citizens_enroll_due(*, at: datetime.datetime | None = None, batch_size: int = 1000, progress=None) -> int:
+    """Enrol every active citizen who is 14 or over and not yet enrolled; returns how many.
+
+    Safe to run again at any time: enrolled citizens are skipped.
+    """
     at = at or timezone.now()
-    today = timezone.localdate(at)
-    cutoff = _years_before(today, ENROLMENT_AGE)
-    due = Citizen.objects.filter(
-        enrolled_at__isnull=True, status=Citizen.Status.ACTIVE, birth_date__lte=cutoff
-    ).order_by("pk")
-    count = 0
-    for citizen in due.iterator():
-        citizen_enroll(citizen=citizen, at=at)
-        count += 1
+    cutoff = _years_before(timezone.localdate(at), ENROLMENT_AGE)
+    due = Citizen.objects.filter(enrolled_at__isnull=True, status=Citizen.Status.ACTIVE, birth_date__lte=cutoff)
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    policy = current_policy()
+    enrolled = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Citizen.objects.select_for_update()
+                .filter(pk__in=ids[start:start + batch_size], enrolled_at__isnull=True)
+                .order_by("pk")
+            )
+            enrolled += len(_enrol_locked(batch, at=at, policy=policy))
         if progress:
-            progress(1)
-    return count
+            progress(len(ids[start:start + batch_size]))
+    return enrolled
+
+
+def _enrol_locked(citizens: list, *, at, policy) -> list:
+    """Opening events and entries for locked, unenrolled citizens, written in bulk."""
+    ledger.record_policy_version(policy)
+    agency = system_agency()
+    events = Event.objects.bulk_create([
+        Event(citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
+              idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
+              fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
+        for c in citizens
+    ])
+    entries = []
+    for citizen, event in zip(citizens, events, strict=True):
+        citizen.enrolled_at, citizen.score = at, 0
+        entries.append(ledger.new_entry(
+            citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
+            policy_version=policy.version, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING, at=at,
+        ))
+    entries = LedgerEntry.objects.bulk_create(entries)
+    ledger.save_standings(changes=[(c, [e]) for c, e in zip(citizens, entries, strict=True)], policy=policy, at=at)
+    return entries
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:
@@ -140,7 +155,7 @@ def event_report(
     now = now or timezone.now()
     attributes = attributes or {}
     _check_key(idempotency_key)
-    fingerprint = _fingerprint(resident_id, event_type, occurred_at, attributes)
+    fingerprint = report_fingerprint(resident_id, event_type, occurred_at, attributes)
     replay = _replay(agency, idempotency_key, fingerprint)
     if replay:
         return replay
@@ -187,11 +202,11 @@ def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, ke
     ledger.record_policy_version(policy)
     event = Event.objects.create(
         citizen=citizen, event_type=event_type, occurred_at=occurred_at, reported_at=now, agency=agency,
-        reported_by=reported_by, attributes=_jsonable(cleaned), idempotency_key=key,
+        reported_by=reported_by, attributes=jsonable_attributes(cleaned), idempotency_key=key,
         fingerprint=fingerprint, policy_version=policy.version,
     )
     entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=now)
-    ledger.save_standing(citizen=citizen, policy=policy, entries=entries, at=now)
+    ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
     return ReportResult(event=event, entries=entries, score=citizen.score, grade=citizen.grade, created=True)
 
 
@@ -239,13 +254,13 @@ def _check_scorable(citizen: Citizen) -> None:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}.")
 
 
-def _fingerprint(resident_id, event_type, occurred_at, attributes) -> str:
+def report_fingerprint(resident_id, event_type, occurred_at, attributes) -> str:
     when = occurred_at.isoformat() if isinstance(occurred_at, datetime.datetime) else str(occurred_at)
     payload = json.dumps([resident_id, event_type, when, attributes], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _jsonable(values: dict) -> dict:
+def jsonable_attributes(values: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()}
 
 
@@ -299,7 +314,7 @@ def event_withdraw(*, event: Event, status: str, reason: str, by: str,
         Event.objects.filter(pk=event.pk).update(
             status=status, status_reason=reason.strip(), status_changed_at=now, status_changed_by=by
         )
-        ledger.save_standing(citizen=citizen, policy=policy, entries=entries, at=now)
+        ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
     return entries
 
 

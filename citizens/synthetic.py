@@ -1,0 +1,45 @@
+"""Deterministic synthetic residents of Suining county for demos, tests and benchmarks.
+
+Every person is invented: names are drawn from common surnames and given-name
+characters, resident ID numbers are built with a valid check character.
+"""
+import datetime
+import random
+
+from citizens.validators import check_character
+
+SUINING_REGION_CODE = "321324"  # Suining county, Suqian, Jiangsu
+DISTRICTS = [
+    "Suicheng", "Wangji", "Shuanggou", "Lanshan", "Liji", "Taoyuan", "Guanshan", "Gaozuo",
+    "Shaji", "Lingcheng", "Qiuji", "Gupi", "Yaoji", "Weiji", "Liangji", "Qing'an",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨欣怡子涵雨轩梓睿佳琪"
+
+
+def resident_id(birth_date: datetime.date, sequence: int, sex: str) -> str:
+    """A valid 18-character resident ID for Suining county; odd 17th digit for men."""
+    seq = sequence % 500 * 2 + (1 if sex == "M" else 0)  # 0..999 with the right parity
+    first17 = f"{SUINING_REGION_CODE}{birth_date:%Y%m%d}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def people(count: int, *, seed: int = 2026, today: datetime.date | None = None):
+    """Yield ``count`` distinct residents as dicts, ages spread from 0 to 90."""
+    rng = random.Random(seed)
+    today = today or datetime.date(2026, 1, 1)
+    seen = set()
+    while len(seen) < count:
+        sex = rng.choice("MF")
+        birth = today - datetime.timedelta(days=rng.randint(0, 90 * 365))
+        rid = resident_id(birth, rng.randrange(500), sex)
+        if rid in seen:
+            continue
+        seen.add(rid)
+        yield {
+            "resident_id": rid,
+            "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
+            "birth_date": birth,
+            "sex": sex,
+            "district": rng.choice(DISTRICTS),
+        }

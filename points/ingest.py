@@ -1,0 +1,195 @@
+"""The bulk path: apply a JSON-lines file of reports in batches.
+
+Each line is validated exactly as ``event_report`` validates a single report;
+a bad line is rejected with its line number and reason and never stops the
+others. Valid lines of a batch are written in one transaction with bulk
+inserts, holding the row locks of the batch's citizens. Lines whose
+idempotency key was already applied are counted as duplicates, so re-running
+a file changes nothing.
+"""
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from citizens.models import Citizen
+from points import ledger
+from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
+from points.models import Agency, Event, LedgerEntry
+from points.services import event_report, jsonable_attributes, report_fingerprint, validate_report
+from rules.registry import current_policy
+
+REQUIRED_FIELDS = ("agency", "resident_id", "event_type", "occurred_at", "idempotency_key")
+
+
+@dataclass
+class IngestReport:
+    """Counts for a run, and one ``(line, error dict)`` per rejected line."""
+
+    applied: int = 0
+    duplicates: int = 0
+    entries: int = 0
+    rejected: list = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    line: int
+    agency: Agency
+    data: dict
+    occurred_at: datetime.datetime
+    fingerprint: str
+    citizen: Citizen | None = None
+    cleaned: dict | None = None
+
+
+def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None) -> IngestReport:
+    """Apply ``(line number, text)`` pairs in batches; see the module docstring."""
+    report = IngestReport()
+    agencies = {a.code: a for a in Agency.objects.all()}
+    batch = []
+    for number, text in lines:
+        batch.append((number, text))
+        if len(batch) >= batch_size:
+            _ingest_batch(batch, agencies, report, now or timezone.now(), progress)
+            batch = []
+    if batch:
+        _ingest_batch(batch, agencies, report, now or timezone.now(), progress)
+    return report
+
+
+def _ingest_batch(batch, agencies, report: IngestReport, now, progress) -> None:
+    _apply_batch(batch, agencies, report, now)
+    if progress:
+        progress(len(batch))
+
+
+def _apply_batch(batch, agencies, report: IngestReport, now) -> None:
+    policy = current_policy()
+    items = [item for item in (_parse(n, t, agencies, report) for n, t in batch) if item]
+    items = _drop_replays(items, report)
+    citizens = Citizen.objects.in_bulk([i.data["resident_id"] for i in items], field_name="resident_id")
+    items = [item for item in items if _validate(item, citizens, policy, now, report)]
+    if not items:
+        return
+    try:
+        with transaction.atomic():
+            report.entries += _write(items, policy, now)
+            report.applied += len(items)
+    except DatabaseError:
+        # A concurrent writer got in first (e.g. the same key); fall back to the one-by-one path.
+        for item in items:
+            _report_one(item, report, now)
+
+
+def _parse(number, text, agencies, report) -> _Item | None:
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValidationFailed("Each line must be a JSON object.")
+        missing = [f for f in REQUIRED_FIELDS if not data.get(f)]
+        if missing:
+            raise ValidationFailed("Missing fields.", field_errors={f: ["required"] for f in missing})
+        agency = agencies.get(data["agency"])
+        if agency is None:
+            raise NotFound(f"Unknown agency '{data['agency']}'.", field_errors={"agency": ["unknown agency"]})
+        occurred_at = _parse_time(data["occurred_at"])
+    except json.JSONDecodeError as exc:
+        report.rejected.append((number, {"code": "invalid", "message": f"Not JSON: {exc.msg}", "field_errors": {}}))
+        return None
+    except ApplicationError as exc:
+        report.rejected.append((number, exc.as_dict()))
+        return None
+    attributes = data.get("attributes") or {}
+    fingerprint = report_fingerprint(data["resident_id"], data["event_type"], occurred_at, attributes)
+    return _Item(number, agency, data, occurred_at, fingerprint)
+
+
+def _parse_time(value) -> datetime.datetime:
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or timezone.is_naive(parsed):
+        raise ValidationFailed("occurred_at must be an ISO 8601 date-time with a time zone.",
+                               field_errors={"occurred_at": ["ISO 8601 date-time with a time zone"]})
+    return parsed
+
+
+def _drop_replays(items, report) -> list:
+    """Count lines whose key was applied before (or earlier in the batch); reject reused keys."""
+    keys = {i.data["idempotency_key"] for i in items}
+    seen = {
+        (agency_id, key): fingerprint
+        for agency_id, key, fingerprint in Event.objects.filter(idempotency_key__in=keys)
+        .values_list("agency_id", "idempotency_key", "fingerprint")
+    }
+    fresh = []
+    for item in items:
+        key = (item.agency.pk, item.data["idempotency_key"])
+        if key not in seen:
+            seen[key] = item.fingerprint
+            fresh.append(item)
+        elif seen[key] == item.fingerprint:
+            report.duplicates += 1
+        else:
+            error = IdempotencyConflict(f"Idempotency key '{key[1]}' was already used for a different report.")
+            report.rejected.append((item.line, error.as_dict()))
+    return fresh
+
+
+def _validate(item: _Item, citizens, policy, now, report) -> bool:
+    try:
+        item.citizen = citizens.get(item.data["resident_id"])
+        if item.citizen is None:
+            raise NotFound(f"No citizen with resident ID {item.data['resident_id']}.",
+                           field_errors={"resident_id": ["unknown citizen"]})
+        item.cleaned = validate_report(
+            agency=item.agency, citizen=item.citizen, event_type=item.data["event_type"],
+            occurred_at=item.occurred_at, attributes=item.data.get("attributes") or {}, policy=policy, now=now,
+        )
+    except ApplicationError as exc:
+        report.rejected.append((item.line, exc.as_dict()))
+        return False
+    return True
+
+
+def _write(items, policy, now) -> int:
+    """Insert the batch's events and entries and update standings; returns the entry count."""
+    ledger.record_policy_version(policy)
+    locked = Citizen.objects.select_for_update().order_by("pk").in_bulk({i.citizen.pk for i in items})
+    events = Event.objects.bulk_create([
+        Event(citizen=locked[i.citizen.pk], event_type=i.data["event_type"], occurred_at=i.occurred_at,
+              reported_at=now, agency=i.agency, attributes=jsonable_attributes(i.cleaned),
+              idempotency_key=i.data["idempotency_key"], fingerprint=i.fingerprint, policy_version=policy.version)
+        for i in items
+    ])
+    caps = ledger.CapCounts.load(citizen_ids=list(locked), policy=policy)
+    changes, entries = [], []
+    for item, event in zip(items, events, strict=True):
+        planned = ledger.plan_rule_entries(citizen=event.citizen, event=event, attributes=item.cleaned,
+                                           policy=policy, at=now, caps=caps)
+        changes.append((event.citizen, planned))
+        entries.extend(planned)
+    LedgerEntry.objects.bulk_create(entries)
+    ledger.save_standings(changes=changes, policy=policy, at=now)
+    return len(entries)
+
+
+def _report_one(item: _Item, report: IngestReport, now) -> None:
+    try:
+        result = event_report(
+            agency=item.agency, resident_id=item.data["resident_id"], event_type=item.data["event_type"],
+            occurred_at=item.occurred_at, attributes=item.data.get("attributes") or {},
+            idempotency_key=item.data["idempotency_key"], now=now,
+        )
+    except ApplicationError as exc:
+        report.rejected.append((item.line, exc.as_dict()))
+        return
+    if result.created:
+        report.applied += 1
+        report.entries += len(result.entries)
+    else:
+        report.duplicates += 1

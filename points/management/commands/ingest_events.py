@@ -1,0 +1,38 @@
+"""manage.py ingest_events FILE.jsonl — the bulk path for reports, idempotent on re-run."""
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from citizens.management.commands.import_citizens import count_lines
+from points.ingest import events_ingest
+
+
+class Command(BaseCommand):
+    help = (
+        "Apply reports from a JSON-lines file, one object per line with agency, resident_id, event_type, "
+        "occurred_at, attributes, idempotency_key. Rejected lines go to the reject file with their reason."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--rejects", help="Where to write rejected lines (default: FILE.rejects.jsonl).")
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args, file, rejects, batch_size, **options):
+        rejects = rejects or f"{file}.rejects.jsonl"
+        try:
+            total = count_lines(file) + 1
+            handle = open(file, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
+        with handle, tqdm(total=total, unit="event", desc="ingest", disable=options["verbosity"] == 0) as bar:
+            lines = ((number, text) for number, text in enumerate(handle, start=1) if text.strip())
+            report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update)
+        with open(rejects, "w", encoding="utf-8") as out:
+            for line, error in report.rejected:
+                out.write(json.dumps({"line": line, **error}, ensure_ascii=False) + "\n")
+        self.stdout.write(
+            f"{report.applied} applied, {report.duplicates} already applied, {len(report.rejected)} rejected "
+            f"(see {rejects}), {report.entries} ledger entries."
+        )

@@ -1,0 +1,37 @@
+"""A deterministic stream of invented reports for demos, tests and benchmarks."""
+import datetime
+import random
+import zoneinfo
+
+PILOT_START = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+# (event type, reporting agency, relative frequency, attribute maker)
+EVENT_MIX = [
+    ("elderly_care", "civil_affairs", 20, lambda rng: {}),
+    ("helping_poor", "community", 20, lambda rng: {"media_reported": rng.random() < 0.25}),
+    ("volunteering", "community", 20, lambda rng: {"hours": rng.choice([2, 4, 8, 12, 24])}),
+    ("blood_donation", "red_cross", 8, lambda rng: {}),
+    ("traffic_violation", "police", 20, lambda rng: {"severity": rng.choice(["minor", "minor", "serious"])}),
+    ("drunk_driving_conviction", "court", 4, lambda rng: {}),
+    ("unpaid_court_judgment", "court", 6, lambda rng: {}),
+    ("bribery_conviction", "court", 2, lambda rng: {}),
+]
+
+
+def reports(resident_ids, count: int, *, seed: int = 7, start=PILOT_START, end=None):
+    """Yield ``count`` report dicts (the ``ingest_events`` line format) for the given residents."""
+    rng = random.Random(seed)
+    end = end or datetime.datetime(2026, 10, 31, 18, 0, tzinfo=start.tzinfo)
+    span = int((end - start).total_seconds())
+    types, weights = [m[:2] + (m[3],) for m in EVENT_MIX], [m[2] for m in EVENT_MIX]
+    occurred = sorted(start + datetime.timedelta(seconds=rng.randrange(span)) for _ in range(count))
+    for number, when in enumerate(occurred):
+        event_type, agency, attrs = rng.choices(types, weights)[0]
+        yield {
+            "agency": agency,
+            "resident_id": rng.choice(resident_ids),
+            "event_type": event_type,
+            "occurred_at": when.isoformat(),
+            "attributes": attrs(rng),
+            "idempotency_key": f"synthetic-{seed}-{number}",
+        }
