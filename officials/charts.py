@@ -22,18 +22,17 @@ def colour(index: int) -> str:
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list:
-    """Round tick values covering ``low``..``high`` (1, 2 or 5 times a power of ten apart)."""
+    """Round whole-number ticks covering ``low``..``high`` (1, 2 or 5 times a power of ten apart)."""
     if high <= low:
         high = low + 1
     raw = (high - low) / max(count, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = max(1, next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
     start = math.floor(low / step) * step
-    ticks, value = [], start
-    while value <= high + step * 1e-9:
-        ticks.append(int(value) if float(value).is_integer() else round(value, 6))
-        value += step
-    return ticks
+    ticks = [start]
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(start + len(ticks) * step)
+    return [int(t) if float(t).is_integer() else round(t, 6) for t in ticks]
 
 
 class _Canvas:
@@ -151,7 +150,7 @@ def diverging_bar_chart(*, rows: list, title: str, width: int = 720) -> SafeStri
         canvas.add(f'<rect x="{x:.1f}" y="{y:.1f}" width="{abs(value) * scale:.1f}" height="16" '
                    f'fill="{fill}">'
                    f'<title>{escape(label)}: {value:+,}</title></rect>')
-        canvas.text(canvas.left - 8, y + 12, label[:36], anchor="end")
+        canvas.text(canvas.left - 8, y + 12, label[:40], anchor="end")
         inside = "start" if value < 0 else "end"
         canvas.text(zero + (4 if value < 0 else -4), y + 12, f"{value:+,}", anchor=inside)
     return canvas.render()
