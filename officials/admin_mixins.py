@@ -1,6 +1,7 @@
 """Small pieces shared by the admin modules: read-only behaviour, links, grade badges."""
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from officials.charts import GRADE_COLOURS
 
@@ -21,7 +22,7 @@ class ReadOnlyAdminMixin:
 def grade_badge(grade: str):
     """A coloured badge with the grade letter (the letter carries the meaning, not the colour)."""
     if not grade:
-        return format_html('<span class="grade-badge grade-none" title="not enrolled">—</span>')
+        return mark_safe('<span class="grade-badge grade-none" title="not enrolled">—</span>')
     return format_html(
         '<span class="grade-badge grade-{}" style="display:inline-block;min-width:1.6em;text-align:center;'
         'border-radius:3px;padding:1px 4px;color:#fff;font-weight:bold;background:{}" title="grade {}">{}</span>',

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 GRADE_COLOURS = {"A": "#1b7f3b", "B": "#6aa84f", "C": "#e69138", "D": "#cc0000"}
 PALETTE = ["#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
            "#b82e2e", "#316395", "#994499", "#22aa99", "#aaaa11", "#6633cc", "#e67300", "#8b0707"]
-FONT = 'font-family="sans-serif" font-size="11"'
+FONT = 'font-family="sans-serif"'
 MARGIN = {"left": 56, "right": 16, "top": 28, "bottom": 44}
 
 
@@ -49,8 +49,8 @@ class _Canvas:
     def add(self, svg: str) -> None:
         self.parts.append(svg)
 
-    def text(self, x, y, label, anchor="middle", extra="") -> None:
-        self.add(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {FONT} {extra}>'
+    def text(self, x, y, label, anchor="middle", extra="", size=11) -> None:
+        self.add(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {FONT} font-size="{size}" {extra}>'
                  f'{escape(label)}</text>')
 
     def y_axis(self, ticks, y_of, label=""):
@@ -68,7 +68,7 @@ class _Canvas:
                 f'width="{self.width}" height="{self.height}" viewBox="0 0 {self.width} {self.height}" '
                 f'aria-label="{escape(self.title)}"><title>{escape(self.title)}</title>'
                 f'<rect width="{self.width}" height="{self.height}" fill="#fff"/>')
-        self.text(self.width / 2, 16, self.title, extra='font-weight="bold" font-size="13"')
+        self.text(self.width / 2, 16, self.title, extra='font-weight="bold"', size=13)
         return mark_safe(head + "".join(self.parts) + "</svg>")
 
 

@@ -39,6 +39,7 @@ class AgencyCreateForm(forms.ModelForm):
 
         types = current_policy().event_types.values()
         self.fields["event_types"].choices = [(t.name, f"{t.name} — {t.title}") for t in types if not t.system]
+        self.fields["kind"].choices = [(k, label) for k, label in Agency.Kind.choices if k != Agency.Kind.SYSTEM]
 
 
 @admin.register(Agency)
@@ -46,24 +47,13 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "is_active", "token_prefix", "event_type_list", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
-    readonly_fields = ["code", "name", "kind", "event_types", "is_active", "token_prefix", "created_at"]
+    fields = readonly_fields = ["code", "name", "kind", "event_types", "is_active", "token_prefix", "created_at"]
     actions = ["deactivate_selected"]
     change_form_template = "admin/points/agency/change_form.html"
 
     @admin.display(description="event types")
     def event_type_list(self, obj):
         return ", ".join(obj.event_types) or "—"
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = AgencyCreateForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj else []
-
-    def get_fields(self, request, obj=None):
-        return self.readonly_fields if obj else AgencyCreateForm.Meta.fields
 
     def has_change_permission(self, request, obj=None):
         return False  # changes go through deactivate / rotate token, never a free edit
@@ -74,17 +64,24 @@ class AgencyAdmin(admin.ModelAdmin):
     def _may_manage(self, request):
         return request.user.has_perm("points.change_agency")
 
-    def save_model(self, request, obj, form, change):
+    def add_view(self, request, form_url="", extra_context=None):
+        """Create through ``agency_create``; the new token is shown once, on the response page."""
         from points.agencies import agency_create
 
-        agency, token = agency_create(
-            code=form.cleaned_data["code"], name=form.cleaned_data["name"], kind=form.cleaned_data["kind"],
-            event_types=form.cleaned_data["event_types"],
-        )
-        obj.pk, obj.token_prefix, obj._new_token = agency.pk, agency.token_prefix, token
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return self._token_page(request, obj, obj._new_token, "created")
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AgencyCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                agency, token = agency_create(**{name: form.cleaned_data[name] for name in form.Meta.fields})
+            except ApplicationError as exc:
+                _add_errors(form, exc)
+            else:
+                self.log_addition(request, agency, "Created with a new API token")
+                return self._token_page(request, agency, token, "created")
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
+                   "title": "Add agency"}
+        return TemplateResponse(request, "admin/points/agency/add.html", context)
 
     def _token_page(self, request, agency, token, what):
         context = {**self.admin_site.each_context(request), "agency": agency, "token": token, "what": what,
@@ -109,7 +106,7 @@ class AgencyAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
                 return redirect("admin:points_agency_change", agency.pk)
-            agency.refresh_from_db()
+            self.log_change(request, agency, "API token rotated")
             return self._token_page(request, agency, token, "rotated")
         context = {**self.admin_site.each_context(request), "agency": agency, "opts": self.opts,
                    "title": f"Rotate the API token of {agency.code}?"}
@@ -120,6 +117,7 @@ class AgencyAdmin(admin.ModelAdmin):
         for agency in queryset:
             try:
                 agency_deactivate(agency=agency)
+                self.log_change(request, agency, "Deactivated")
                 self.message_user(request, f"{agency.code} deactivated.", messages.SUCCESS)
             except ApplicationError as exc:
                 self.message_user(request, f"{agency.code}: {exc.message}", messages.ERROR)
@@ -130,6 +128,15 @@ class AgencyAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "may_manage": self._may_manage(request)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _add_errors(form, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form, on the fields it names."""
+    named = {k: v for k, v in exc.field_errors.items() if k in form.fields}
+    for name, messages_ in named.items():
+        form.add_error(name, messages_)
+    if not named:
+        form.add_error(None, exc.message)
 
 
 # --- events --------------------------------------------------------------------
