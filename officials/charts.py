@@ -86,13 +86,16 @@ def bar_chart(*, bars: list, title: str, y_label: str = "", width: int = 520,
     slot = canvas.plot_w / max(len(bars), 1)
     every = max(1, math.ceil(len(bars) / (canvas.plot_w / 38)))
     for i, (label, value, fill) in enumerate(bars):
-        x = canvas.left + i * slot + slot * 0.1
+        bar = min(slot * 0.8, 60)
+        x = canvas.left + i * slot + (slot - bar) / 2
         y = y_of(value)
-        canvas.add(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" '
+        canvas.add(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
                    f'height="{canvas.top + canvas.plot_h - y:.1f}" '
                    f'fill="{fill or colour(0)}"><title>{escape(label)}: {value:,}</title></rect>')
         if i % every == 0:
-            canvas.text(x + slot * 0.4, canvas.top + canvas.plot_h + 14, str(label))
+            canvas.text(x + bar / 2, canvas.top + canvas.plot_h + 14, str(label))
+    if not any(value for _, value, _ in bars):
+        canvas.text(canvas.left + canvas.plot_w / 2, canvas.top + canvas.plot_h / 2, "no data")
     return canvas.render()
 
 
@@ -122,6 +125,8 @@ def stacked_bar_chart(*, categories: list, series: list, title: str, y_label: st
                 base += values[i]
         canvas.text(x + slot * 0.35, canvas.top + canvas.plot_h + 14, str(category))
     _legend(canvas, [name for name, _ in series], canvas.top + canvas.plot_h + 32)
+    if not any(totals):
+        canvas.text(canvas.left + canvas.plot_w / 2, canvas.top + canvas.plot_h / 2, "no events")
     return canvas.render()
 
 

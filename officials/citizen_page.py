@@ -65,7 +65,7 @@ def explain(entry: LedgerEntry, policy) -> ExplainedEntry:
     elif entry.kind == LedgerEntry.Kind.REVERSAL:
         text = f"Reverses entry #{entry.reverses_id} ({entry.rule_title}): {entry.reason or event.status_reason}"
         if event.status_changed_by:
-            text += f" — {event.get_status_display()} by {event.status_changed_by}"
+            text += f" — {event.status} by {event.status_changed_by}"
     elif entry.kind == LedgerEntry.Kind.EXPIRY:
         text = f"Entry #{entry.reverses_id} ({entry.rule_title}) stopped counting on {entry.created_at:%Y-%m-%d}."
     else:

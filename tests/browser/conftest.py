@@ -1,0 +1,1 @@
+from tests.admin.fixtures import *  # noqa: F401,F403
