@@ -22,8 +22,6 @@ run: install
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
 test: install browser
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py rules check
-	$(PY) manage.py rules test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 browser:

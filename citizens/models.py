@@ -31,6 +31,9 @@ class Citizen(models.Model):
     score = models.IntegerField(null=True, blank=True, db_index=True)
     grade = models.CharField(max_length=1, blank=True, db_index=True)
     grade_changed_at = models.DateTimeField(null=True, blank=True)
+    ledger_head = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Hash of the newest ledger entry (the chain's head)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,13 +34,16 @@ def citizen_facts(citizen: Citizen, day: datetime.date) -> dict:
 
 def new_entry(*, citizen, event, rule_id, rule_title, policy_version, delta, kind, at, reverses=None,
               reason="", expires_on=None) -> LedgerEntry:
-    """An unsaved entry; moves the (locked, in-memory) citizen's score by ``delta``."""
+    """An unsaved entry chained to the citizen's last one; moves the (locked, in-memory)
+    citizen's score by ``delta`` and the chain's head to the new entry."""
     citizen.score = (citizen.score or 0) + delta
-    return LedgerEntry(
+    entry = LedgerEntry(
         citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title, policy_version=policy_version,
         kind=kind, delta=delta, balance_after=citizen.score, reverses=reverses, reason=reason,
-        expires_on=expires_on, created_at=at,
+        expires_on=expires_on, created_at=at, prev_hash=citizen.ledger_head,
     )
+    entry.hash = citizen.ledger_head = entry.compute_hash(citizen.resident_id)
+    return entry
 
 
 def append(**kwargs) -> LedgerEntry:
@@ -173,5 +176,7 @@ def save_standings(*, changes, policy, at) -> None:
             ))
             citizen.grade, citizen.grade_changed_at = grade, at
     if touched:
-        Citizen.objects.bulk_update(list(touched.values()), ["score", "grade", "grade_changed_at", "enrolled_at"])
+        Citizen.objects.bulk_update(
+            list(touched.values()), ["score", "grade", "grade_changed_at", "enrolled_at", "ledger_head"]
+        )
     GradeChange.objects.bulk_create(grade_changes)

@@ -1,4 +1,6 @@
 """Agencies, reported events, the append-only ledger and grade history."""
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -98,6 +100,8 @@ class LedgerEntry(models.Model):
     reason = models.TextField(blank=True)
     expires_on = models.DateField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the citizen's previous entry.")
+    hash = models.CharField(max_length=64, unique=True, help_text="Hash of this entry chained to prev_hash.")
 
     class Meta:
         ordering = ["citizen", "id"]
@@ -117,6 +121,17 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
+
+    def content_for_hash(self, resident_id: str) -> str:
+        """The fields the chain protects, in a fixed order."""
+        return "|".join(str(v) for v in (
+            self.prev_hash, resident_id, self.event_id, self.rule_id, self.policy_version, self.kind, self.delta,
+            self.balance_after, self.reverses_id or "", self.reason, self.created_at.isoformat(),
+            self.expires_on.isoformat() if self.expires_on else "",
+        ))
+
+    def compute_hash(self, resident_id: str) -> str:
+        return hashlib.sha256(self.content_for_hash(resident_id).encode()).hexdigest()
 
 
 class GradeChange(models.Model):
