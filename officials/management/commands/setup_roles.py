@@ -8,7 +8,10 @@ class Command(BaseCommand):
     help = "Create the Officials, Auditors and Policy authors groups with exactly their permissions."
 
     def handle(self, *args, **options):
+        verbosity = options["verbosity"]
         for group, permissions in roles_setup().items():
-            self.stdout.write(f"{group}: {len(permissions)} permissions")
-            for codename in permissions:
-                self.stdout.write(f"  {codename}", self.style.HTTP_INFO)
+            if verbosity:
+                self.stdout.write(f"{group}: {len(permissions)} permissions")
+            if verbosity > 1:
+                for codename in permissions:
+                    self.stdout.write(f"  {codename}")
