@@ -175,6 +175,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [EntryInline]
     actions = ["retract_selected"]
+    change_form_template = "admin/points/event/change_form.html"
 
     @admin.display(description="citizen", ordering="citizen__resident_id")
     def citizen_display(self, obj):
@@ -193,6 +194,27 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "events": events, "form": form, "opts": self.opts,
                    "title": "Retract events", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
         return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.retract_view)
+        return [path("<int:pk>/retract/", view, name="points_event_retract"), *super().get_urls()]
+
+    def retract_view(self, request, pk):
+        """The same confirmation for one event, from its own page."""
+        if not self.has_retract_permission(request):
+            raise PermissionDenied
+        event = get_object_or_404(Event.objects.select_related("citizen", "agency"), pk=pk)
+        form = RetractForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._retract_all(request, [event], form.cleaned_data["reason"])
+            return redirect("admin:points_event_change", event.pk)
+        context = {**self.admin_site.each_context(request), "events": [event], "form": form, "opts": self.opts,
+                   "title": "Retract event", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"may_retract": self.has_retract_permission(request)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _retract_all(self, request, events, reason):
         done = []

@@ -97,3 +97,20 @@ def test_event_filters_and_search(client, auditor, citizen, conviction):
     by_citizen = listed(f"?q={citizen.resident_id}")
     assert conviction.pk in by_citizen and other.pk not in by_citizen
     assert listed("?status__exact=retracted") == set()
+
+
+def test_retract_from_the_event_page(client, official, auditor, citizen, conviction):
+    url = f"{CHANGELIST}{conviction.pk}/retract/"
+    client.force_login(auditor)
+    assert "retract-event" not in client.get(f"{CHANGELIST}{conviction.pk}/change/").content.decode()
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    client.force_login(official)
+    assert "retract-event" in client.get(f"{CHANGELIST}{conviction.pk}/change/").content.decode()
+    assert client.post(url, {"reason": ""}).status_code == 200  # the form again, nothing done
+    conviction.refresh_from_db()
+    assert conviction.status == Event.Status.APPLIED
+    response = client.post(url, {"reason": "Duplicate report"}, follow=True)
+    assert f"Retracted 1 event(s): #{conviction.pk}" in response.content.decode()
+    conviction.refresh_from_db()
+    assert conviction.status == Event.Status.RETRACTED
+    assert "retract-event" not in client.get(f"{CHANGELIST}{conviction.pk}/change/").content.decode()
