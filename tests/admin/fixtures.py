@@ -1,4 +1,7 @@
-"""Fixtures for the admin and browser tests: agencies, enrolled citizens, reports, one user per role."""
+"""Fixtures for the admin and browser tests: enrolled citizens, reports, one user per role.
+
+``agencies`` (the demo agencies) comes from tests/conftest.py.
+"""
 import datetime
 import itertools
 
@@ -10,7 +13,6 @@ from django.utils import timezone
 from citizens.models import Citizen
 from citizens.validators import check_character
 from officials.services import roles_setup
-from points.demo import demo_agencies
 from points.models import Agency
 from points.services import citizen_enroll, event_report
 
@@ -51,11 +53,6 @@ def make_user(username, group=None, *, staff=True, superuser=False):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
-
-
-@pytest.fixture
-def agencies(db):
-    return {agency.code: agency for agency in demo_agencies()}
 
 
 @pytest.fixture
