@@ -1,0 +1,164 @@
+"""events.yaml: the agencies and the event types they may report, with attribute schemas."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import yaml
+
+from rules.loading.reader import FileReader, type_name
+from rules.policy import AttributeSpec, EventType
+from rules.schema import VALUE_TYPES
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# durable-rules allows 255 properties per fact; keep room for the fixed ones and the citizen.
+MAX_ATTRIBUTES = 200
+
+
+@dataclass
+class EventsSection:
+    agencies: dict[str, str] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
+
+
+def load_events(reader: FileReader, root) -> EventsSection:
+    section = EventsSection()
+    top = reader.mapping(root, "events.yaml")
+    if top is None:
+        return section
+    top.expect(("agencies", "event_types"))
+    section.agencies = _agencies(reader, top.value_node("agencies"))
+    types = reader.mapping(top.value_node("event_types"), "event_types") if top.has("event_types") else None
+    for name, (key_node, node) in (types.entries if types else {}).items():
+        if not NAME.match(name):
+            reader.report(key_node, f"event type name '{name}' must be lower_case letters, digits and _")
+            continue
+        event_type = _event_type(reader, name, node, section.agencies)
+        if event_type is not None:
+            section.event_types[name] = event_type
+    return section
+
+
+def _agencies(reader: FileReader, node) -> dict[str, str]:
+    agencies = reader.mapping(node, "agencies") if node is not None else None
+    result: dict[str, str] = {}
+    for code, (key_node, value_node) in (agencies.entries if agencies else {}).items():
+        name = reader.value(value_node)
+        if not NAME.match(code):
+            reader.report(key_node, f"agency code '{code}' must be lower_case letters, digits and _")
+        elif type(name) is not str:
+            reader.report(value_node, f"the name of agency '{code}' must be a string, not {type_name(name)}")
+        else:
+            result[code] = name
+    return result
+
+
+def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str]) -> EventType | None:
+    fields = reader.mapping(node, f"event type '{name}'")
+    if fields is None:
+        return None
+    fields.expect(("title", "description", "reported_by", "attributes"), ("system",))
+    system = fields.boolean("system", False)
+    listed = fields.string_list("reported_by")
+    reported_by = [code for code, item in listed or [] if _agency_ok(fields, code, item, agencies)]
+    where = fields.value_node("reported_by")
+    if system and listed:
+        fields.error(where, f"system event type '{name}' must have reported_by: []")
+    elif not system and listed == []:
+        fields.error(where, f"nobody may report event type '{name}': name an agency")
+    attributes = _attributes(reader, name, fields.value_node("attributes"))
+    return EventType(
+        name=name,
+        title=fields.text("title", ""),
+        description=fields.text("description", ""),
+        reported_by=tuple(reported_by),
+        attributes=MappingProxyType(attributes),
+        system=bool(system),
+        file=reader.file,
+        line=node.start_mark.line + 1,
+    )
+
+
+def _agency_ok(fields, code: str, item, agencies: dict[str, str]) -> bool:
+    if not NAME.match(code):
+        fields.error(item, f"agency code '{code}' must be lower_case letters, digits and _")
+        return False
+    if code not in agencies:
+        fields.error(item, f"unknown agency '{code}' (declared agencies: {', '.join(agencies) or 'none'})")
+        return False
+    return True
+
+
+def _attributes(reader: FileReader, event_name: str, node) -> dict[str, AttributeSpec]:
+    if node is None:
+        return {}
+    mapping = reader.mapping(node, f"attributes of '{event_name}'")
+    if mapping is None:
+        return {}
+    if len(mapping.entries) > MAX_ATTRIBUTES:
+        mapping.error(node, f"event type '{event_name}' has more than {MAX_ATTRIBUTES} attributes")
+    result = {}
+    for attr_name, (key_node, attr_node) in mapping.entries.items():
+        if not NAME.match(attr_name):
+            reader.report(key_node, f"attribute name '{attr_name}' must be lower_case letters, digits and _")
+            continue
+        spec = _attribute(reader, event_name, attr_name, attr_node)
+        if spec is not None:
+            result[attr_name] = spec
+    return result
+
+
+def _attribute(reader: FileReader, event_name: str, name: str, node) -> AttributeSpec | None:
+    fields = reader.mapping(node, f"attribute '{event_name}.{name}'")
+    if fields is None:
+        return None
+    fields.expect(("type",), ("required", "choices", "min", "max", "description"))
+    kind = fields.text("type")
+    if kind is None:
+        return None
+    if kind not in VALUE_TYPES:
+        fields.error(fields.value_node("type"), f"unknown type '{kind}' (types: {', '.join(VALUE_TYPES)})")
+        return None
+    low, high = _bounds(fields, kind)
+    return AttributeSpec(
+        name=name,
+        type=kind,
+        required=bool(fields.boolean("required", False)),
+        choices=_choices(fields, kind),
+        min=low,
+        max=high,
+        description=fields.text("description", ""),
+    )
+
+
+def _bounds(fields, kind: str) -> tuple:
+    if kind not in ("int", "float"):
+        for key in ("min", "max"):
+            if fields.has(key):
+                fields.error(fields.value_node(key), f"'{key}' applies only to int and float attributes")
+        return None, None
+    kinds = (int,) if kind == "int" else (int, float)
+    low = fields.get("min", kinds, "a number")
+    high = fields.get("max", kinds, "a number")
+    if low is not None and high is not None and low > high:
+        fields.error(fields.value_node("max"), f"max ({high}) is below min ({low})")
+    return low, high
+
+
+def _choices(fields, kind: str) -> tuple | None:
+    node = fields.value_node("choices")
+    if node is None:
+        return None
+    if kind not in ("str", "int"):
+        fields.error(node, "'choices' applies only to str and int attributes")
+        return None
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        fields.error(node, "'choices' must be a non-empty list")
+        return None
+    values = [(fields.reader.value(item), item) for item in node.value]
+    wanted = str if kind == "str" else int
+    for value, item in values:
+        if type(value) is not wanted:
+            fields.error(item, f"choice {value!r} is {type_name(value)}, but the attribute is {kind}")
+    return tuple(v for v, _ in values)

@@ -1,0 +1,105 @@
+"""grades.yaml: starting points, floor and ceiling, grade bands and the appeal deadline."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from rules.loading.reader import FileReader
+from rules.policy import GradeBand
+
+GRADE = re.compile(r"^[A-Z][A-Z0-9+-]{0,3}$")
+
+
+@dataclass
+class GradesSection:
+    starting_points: int = 0
+    floor: int | None = None
+    ceiling: int | None = None
+    appeal_deadline_days: int = 30
+    bands: list[GradeBand] = field(default_factory=list)
+
+
+def load_grades(reader: FileReader, root) -> GradesSection:
+    section = GradesSection()
+    top = reader.mapping(root, "grades.yaml")
+    if top is None:
+        return section
+    top.expect(("starting_points", "grades"), ("floor", "ceiling", "appeal_deadline_days"))
+    section.starting_points = top.integer("starting_points", 0)
+    section.floor = top.optional_integer("floor")
+    section.ceiling = top.optional_integer("ceiling")
+    section.appeal_deadline_days = top.integer("appeal_deadline_days", 30)
+    if section.appeal_deadline_days < 1:
+        top.error(top.value_node("appeal_deadline_days"), "'appeal_deadline_days' must be at least 1")
+    _check_limits(top, section)
+    section.bands = _bands(reader, top.value_node("grades"))
+    _check_bands(reader, top.value_node("grades"), section)
+    return section
+
+
+def _check_limits(top, section: GradesSection) -> None:
+    low, high, start = section.floor, section.ceiling, section.starting_points
+    if low is not None and high is not None and low >= high:
+        top.error(top.value_node("ceiling"), f"ceiling ({high}) must be above floor ({low})")
+    elif (low is not None and start < low) or (high is not None and start > high):
+        top.error(top.value_node("starting_points"), f"starting_points ({start}) lies outside floor..ceiling")
+
+
+def _bands(reader: FileReader, node) -> list[GradeBand]:
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        reader.report(node, "'grades' must be a non-empty list of bands, best grade first")
+        return []
+    bands = []
+    for item in node.value:
+        fields = reader.mapping(item, "a grade band")
+        if fields is None:
+            continue
+        fields.expect(("grade",), ("min", "max"))
+        grade = fields.text("grade")
+        if grade is not None and not GRADE.match(grade):
+            fields.error(fields.value_node("grade"), f"grade '{grade}' must be a capital letter such as A")
+            continue
+        if grade is not None:
+            line = item.start_mark.line + 1
+            bands.append(GradeBand(grade, fields.optional_integer("min"), fields.optional_integer("max"),
+                                   reader.file, line))
+    return bands
+
+
+def _check_bands(reader: FileReader, node, section: GradesSection) -> None:
+    """Bands go from best to worst and cover every score exactly once."""
+    bands = section.bands
+    seen: set[str] = set()
+    for band in bands:
+        where = (band.line, 1)
+        if band.grade in seen:
+            reader.report(where, f"grade '{band.grade}' is listed twice")
+        seen.add(band.grade)
+        if band.min is not None and band.max is not None and band.min > band.max:
+            reader.report(where, f"grade {band.grade}: min {band.min} is above max {band.max}")
+    for upper, lower in zip(bands, bands[1:], strict=False):
+        _check_neighbours(reader, upper, lower)
+    if not bands:
+        return
+    best, worst = bands[0], bands[-1]
+    if best.max is not None and (section.ceiling is None or best.max < section.ceiling):
+        reader.report((best.line, 1), f"grade {best.grade} must have no max (higher scores have no grade)")
+    if worst.min is not None and (section.floor is None or worst.min > section.floor):
+        reader.report((worst.line, 1), f"grade {worst.grade} must have no min (lower scores have no grade)")
+
+
+def _check_neighbours(reader: FileReader, upper: GradeBand, lower: GradeBand) -> None:
+    where = (lower.line, 1)
+    if upper.min is None or lower.max is None:
+        reader.report(where, f"grades {upper.grade} and {lower.grade} overlap: only the best grade may "
+                             "lack a max and only the worst may lack a min")
+    elif lower.max >= upper.min:
+        reader.report(where, f"grades {upper.grade} and {lower.grade} overlap or are out of order: "
+                             f"{lower.grade} max {lower.max} is not below {upper.grade} min {upper.min}")
+    elif lower.max + 1 != upper.min:
+        reader.report(where, f"gap between grades {upper.grade} and {lower.grade}: "
+                             f"scores {lower.max + 1}..{upper.min - 1} have no grade")

@@ -1,0 +1,212 @@
+"""Safe YAML reading with locations: every value keeps the node it came from, for error lines.
+
+Only ``yaml.compose`` with the SafeLoader is used, then plain scalars are constructed by
+SafeConstructor. Tags other than YAML's standard scalar/sequence/mapping ones (for
+example ``!!python/object``) and anchors/aliases are refused: policy is data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from rules.errors import Problem
+
+_STANDARD_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TYPE_NAMES = {
+    bool: "a boolean", int: "an integer", float: "a number", str: "a string", type(None): "empty",
+    dt.date: "a date", dt.datetime: "a date and time", list: "a list", dict: "a mapping",
+}
+
+
+def type_name(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+class FileReader:
+    """Reads one policy file and records problems located in it."""
+
+    def __init__(self, file: str, problems: list[Problem]):
+        self.file = file
+        self.problems = problems
+        self._constructor = SafeConstructor()
+
+    def report(self, where, message: str, rule_id: str | None = None, severity: str = "error") -> None:
+        """Record a problem at a node, a YAML mark, a (line, col) pair or the file start (None)."""
+        line, col = _position(where)
+        self.problems.append(Problem(self.file, line, col, severity, message, rule_id))
+
+    def compose(self, text: str) -> yaml.Node | None:
+        """The document's node tree, or None after reporting why it cannot be read."""
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            self.report(mark, f"YAML syntax error: {exc.problem or exc.context}")
+            return None
+        except yaml.YAMLError as exc:
+            self.report(None, f"YAML error: {exc}")
+            return None
+        if root is None:
+            self.report(None, "the file is empty")
+            return None
+        return root if self._is_plain(root) else None
+
+    def _is_plain(self, root: yaml.Node) -> bool:
+        seen: set[int] = set()
+        ok = True
+        for node in _walk(root):
+            if id(node) in seen:
+                self.report(node, "anchors and aliases are not allowed in policy files")
+                return False
+            seen.add(id(node))
+            if node.tag not in _STANDARD_TAGS:
+                self.report(node, f"tag {node.tag!r} is not allowed: policy files hold plain data only")
+                ok = False
+        return ok
+
+    def value(self, node: yaml.Node, rule_id: str | None = None) -> object:
+        """The plain Python value of a node (reporting an invalid date as a problem)."""
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError) as exc:
+            self.report(node, f"invalid value {getattr(node, 'value', '')!r}: {exc}", rule_id)
+            return _INVALID
+
+    def mapping(self, node: yaml.Node | None, what: str, rule_id: str | None = None) -> Fields | None:
+        """The entries of a mapping node, or None after reporting that it is not a mapping."""
+        if not isinstance(node, yaml.MappingNode):
+            self.report(node, f"{what} must be a mapping of keys to values", rule_id)
+            return None
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str) or not key:
+                self.report(key_node, f"keys in {what} must be plain names", rule_id)
+            elif key in entries:
+                self.report(key_node, f"duplicate key '{key}' in {what}", rule_id)
+            else:
+                entries[key] = (key_node, value_node)
+        return Fields(self, node, entries, what, rule_id)
+
+
+class _Invalid:
+    """Marker for a value already reported as invalid."""
+
+
+_INVALID = _Invalid()
+
+
+def _position(where) -> tuple[int, int]:
+    if where is None:
+        return 1, 1
+    if isinstance(where, tuple):
+        return where
+    mark = getattr(where, "start_mark", where)
+    return mark.line + 1, mark.column + 1
+
+
+def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                stack.extend((value, key))
+
+
+class Fields:
+    """The entries of one YAML mapping, with typed getters that report problems where they are."""
+
+    def __init__(self, reader: FileReader, node, entries: dict, what: str, rule_id: str | None):
+        self.reader = reader
+        self.node = node
+        self.entries = entries
+        self.what = what
+        self.rule_id = rule_id
+
+    def expect(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+        """Report unknown and missing keys."""
+        allowed = required + optional
+        for key, (key_node, _) in self.entries.items():
+            if key not in allowed:
+                hint = ", ".join(allowed)
+                self.error(key_node, f"unknown key '{key}' in {self.what} (allowed: {hint})")
+        for key in required:
+            if key not in self.entries:
+                self.error(self.node, f"missing key '{key}' in {self.what}")
+
+    def error(self, where, message: str) -> None:
+        self.reader.report(where, message, self.rule_id)
+
+    def has(self, key: str) -> bool:
+        return key in self.entries
+
+    def value_node(self, key: str):
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+    def get(self, key: str, kinds: tuple[type, ...], expected: str, default=None):
+        """The value of ``key`` if it is one of ``kinds`` (bool is never an int), else report it."""
+        node = self.value_node(key)
+        if node is None:
+            return default
+        value = self.reader.value(node, self.rule_id)
+        if value is _INVALID:
+            return default
+        if type(value) not in kinds:
+            self.error(node, f"'{key}' in {self.what} must be {expected}, not {type_name(value)}")
+            return default
+        return value
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        return self.get(key, (str,), "a string", default)
+
+    def integer(self, key: str, default: int | None = None) -> int | None:
+        return self.get(key, (int,), "an integer", default)
+
+    def boolean(self, key: str, default: bool | None = None) -> bool | None:
+        return self.get(key, (bool,), "true or false", default)
+
+    def optional_integer(self, key: str) -> int | None:
+        """An integer or an explicit null (for open ends)."""
+        return self.get(key, (int, type(None)), "an integer or null")
+
+    def date(self, key: str) -> dt.date | None:
+        """A date, written unquoted (YAML date) or quoted as 'YYYY-MM-DD'; null means none."""
+        value = self.get(key, (dt.date, str, type(None)), "a date written YYYY-MM-DD")
+        if not isinstance(value, str):
+            return value
+        try:
+            if _ISO_DATE.match(value):
+                return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.error(self.value_node(key), f"'{key}' in {self.what} must be a date written YYYY-MM-DD")
+        return None
+
+    def string_list(self, key: str) -> list[tuple[str, yaml.Node]] | None:
+        """A list of strings, each with its node; None (reported) if it is not one."""
+        node = self.value_node(key)
+        if node is None:
+            return None
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"'{key}' in {self.what} must be a list")
+            return None
+        items = []
+        for item in node.value:
+            value = self.reader.value(item, self.rule_id)
+            if type(value) is not str:
+                self.error(item, f"items of '{key}' in {self.what} must be strings, not {type_name(value)}")
+            else:
+                items.append((value, item))
+        return items

@@ -1,0 +1,78 @@
+"""services.yaml: public services and what each grade means for them."""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from rules.loading.events import NAME
+from rules.loading.reader import FileReader
+from rules.policy import DECISIONS, Effect, Service
+
+
+def load_services(reader: FileReader, root, grades: list[str] | None) -> dict[str, Service]:
+    """Services by code; ``grades`` is None when grades.yaml failed (then grades are not checked)."""
+    top = reader.mapping(root, "services.yaml")
+    if top is None:
+        return {}
+    top.expect(("services",))
+    services = reader.mapping(top.value_node("services"), "services") if top.has("services") else None
+    result: dict[str, Service] = {}
+    for code, (key_node, node) in (services.entries if services else {}).items():
+        if not NAME.match(code):
+            reader.report(key_node, f"service code '{code}' must be lower_case letters, digits and _")
+            continue
+        service = _service(reader, code, node, grades)
+        if service is not None:
+            result[code] = service
+    return result
+
+
+def _service(reader: FileReader, code: str, node, grades: list[str] | None) -> Service | None:
+    fields = reader.mapping(node, f"service '{code}'")
+    if fields is None:
+        return None
+    fields.expect(("name", "effects"), ("description",))
+    effects = _effects(reader, code, fields.value_node("effects"), grades)
+    return Service(
+        code=code,
+        name=fields.text("name", ""),
+        description=fields.text("description", ""),
+        effects=MappingProxyType(effects),
+        file=reader.file,
+        line=node.start_mark.line + 1,
+    )
+
+
+def _effects(reader: FileReader, code: str, node, grades: list[str] | None) -> dict[str, Effect]:
+    if node is None:
+        return {}
+    mapping = reader.mapping(node, f"effects of '{code}'")
+    if mapping is None:
+        return {}
+    effects = {}
+    for grade, (key_node, value_node) in mapping.entries.items():
+        if grades is not None and grade not in grades:
+            known = ", ".join(grades)
+            reader.report(key_node, f"unknown grade '{grade}' in service '{code}' (grades: {known})")
+            continue
+        effect = _effect(reader, code, grade, value_node)
+        if effect is not None:
+            effects[grade] = effect
+    for grade in grades or []:
+        if grade not in mapping.entries:
+            reader.report(node, f"service '{code}' says nothing for grade {grade}")
+    return effects
+
+
+def _effect(reader: FileReader, code: str, grade: str, node) -> Effect | None:
+    fields = reader.mapping(node, f"effect of grade {grade} on '{code}'")
+    if fields is None:
+        return None
+    fields.expect(("decision",), ("note",))
+    decision = fields.text("decision")
+    if decision is None:
+        return None
+    if decision not in DECISIONS:
+        known = ", ".join(DECISIONS)
+        fields.error(fields.value_node("decision"), f"unknown decision '{decision}' (decisions: {known})")
+        return None
+    return Effect(decision, fields.text("note", ""), reader.file, node.start_mark.line + 1)

@@ -1,0 +1,220 @@
+"""The loaded policy: event types, rules, grades and services, as immutable data.
+
+A Policy is built only by ``rules.loader``; everything in it has been checked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from rules.ast import Node
+from rules.attributes import validate_attributes as _validate_attributes
+from rules.errors import Problem, UnknownEventTypeError
+from rules.values import Duration
+
+if TYPE_CHECKING:
+    from rules.engine import DurableEngine
+
+DECISIONS = ("priority", "allowed", "review", "denied")
+CAP_PERIODS = ("year", "month", "lifetime")
+
+
+class Source(NamedTuple):
+    """Where something is written in the policy files; ``str()`` gives 'services.yaml:42'."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """One attribute an event of some type carries."""
+
+    name: str
+    type: str  # int, float, str, bool or date
+    required: bool = False
+    choices: tuple | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class EventType:
+    """A kind of event an agency (or, if ``system``, only the system) can report."""
+
+    name: str
+    title: str
+    description: str
+    reported_by: tuple[str, ...]
+    attributes: Mapping[str, AttributeSpec]
+    system: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most ``count`` applications of a rule per citizen per year, month or lifetime."""
+
+    count: int
+    per: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A scoring rule: when an event of ``event_type`` satisfies ``when``, add ``points``."""
+
+    id: str
+    title: str
+    explanation: str
+    event_type: str
+    when: str | None
+    condition: Node | None
+    points: int | str  # an int, or a reference 'event.<int attribute>'
+    cap: Cap | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None  # inclusive
+    legal_basis: str
+    expires_after: Duration | None
+    file: str
+    line: int
+
+    def points_for(self, attributes: Mapping[str, object]) -> int:
+        """The points this rule gives for an event with these (validated) attributes."""
+        if isinstance(self.points, int):
+            return self.points
+        return int(attributes[self.points.split(".", 1)[1]])
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    @property
+    def source(self) -> Source:
+        return Source(self.file, self.line)
+
+
+@dataclass(frozen=True)
+class GradeBand:
+    """Scores from ``min`` to ``max`` inclusive (None: open end) have this grade."""
+
+    grade: str
+    min: int | None
+    max: int | None
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    def contains(self, score: int) -> bool:
+        return (self.min is None or score >= self.min) and (self.max is None or score <= self.max)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a grade means for one service, with the policy line that says so."""
+
+    decision: str  # priority, allowed, review or denied
+    note: str
+    file: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    @property
+    def source(self) -> Source:
+        return Source(self.file, self.line)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A public service whose access depends on the citizen's grade."""
+
+    code: str
+    name: str
+    description: str
+    effects: Mapping[str, Effect]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, eq=False)
+class Policy:
+    """One exact version of the policy files, checked and ready to evaluate events."""
+
+    version: str
+    files: Mapping[str, str]
+    directory: Path | None
+    starting_points: int
+    floor: int | None
+    ceiling: int | None
+    grades: tuple[GradeBand, ...]
+    appeal_deadline_days: int
+    agencies: Mapping[str, str]
+    event_types: Mapping[str, EventType]
+    rules: Mapping[str, Rule]
+    services: Mapping[str, Service]
+    warnings: tuple[Problem, ...] = ()
+    _engine_box: list = field(default_factory=list, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def grade_for(self, score: int) -> str:
+        """The grade of a score (the bands cover every integer; checked at load)."""
+        for band in self.grades:
+            if band.contains(score):
+                return band.grade
+        raise ValueError(f"no grade band contains {score}")
+
+    def grade_line(self, grade: str) -> Source:
+        """Where the band of ``grade`` is written, e.g. grades.yaml:9."""
+        for band in self.grades:
+            if band.grade == grade:
+                return Source(band.file, band.line)
+        raise KeyError(grade)
+
+    def rules_for(self, event_type: str) -> list[Rule]:
+        """Rules of an event type in definition order."""
+        return [r for r in self.rules.values() if r.event_type == event_type]
+
+    def rules_in_force(self, event_type: str, on_date: dt.date) -> list[Rule]:
+        return [r for r in self.rules_for(event_type) if r.in_force(on_date)]
+
+    def effect(self, service_code: str, grade: str) -> Effect:
+        """The decision for a grade at a service; ``.source`` names the YAML line."""
+        return self.services[service_code].effects[grade]
+
+    def validate_attributes(self, event_type: str, attributes: Mapping[str, object]) -> dict:
+        """Cleaned attributes for an event of this type, or AttributeValidationError."""
+        spec = self.event_types.get(event_type)
+        if spec is None:
+            raise UnknownEventTypeError(event_type)
+        return _validate_attributes(spec, attributes)
+
+    def evaluate(
+        self, event_type: str, attributes: Mapping[str, object], citizen_facts: Mapping[str, object] | None,
+        occurred_on: dt.date,
+    ) -> list[Rule]:
+        """Every rule that applies to this event ("collect": all matching rules), in policy order."""
+        return self.engine().match(event_type, attributes, citizen_facts, occurred_on)
+
+    def engine(self) -> DurableEngine:
+        """The durable-rules engine for this policy, built on first use."""
+        box = self._engine_box
+        if not box or box[0].closed:
+            with self._engine_lock:
+                if not box or box[0].closed:
+                    from rules.engine import DurableEngine
+
+                    box[:] = [DurableEngine(self)]
+        return box[0]
+
+    def close(self) -> None:
+        """Free the engine's rulesets; a later evaluate() builds a new one."""
+        with self._engine_lock:
+            if self._engine_box:
+                self._engine_box.pop().close()
