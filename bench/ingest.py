@@ -71,8 +71,8 @@ def raw_engine_rate(lines: list) -> float:
     from tqdm import tqdm
 
     from citizens.models import Citizen
-    from points.services import age_on
     from rules.registry import current_policy
+    from rules.values import age_on
 
     policy = current_policy()
     facts = {c.resident_id: c for c in Citizen.objects.only("resident_id", "birth_date", "district", "sex")}

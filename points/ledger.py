@@ -9,19 +9,18 @@ from django.utils import timezone
 from citizens.models import Citizen
 from points.models import GradeChange, LedgerEntry
 from rules.models import PolicyVersion
+from rules.values import age_on
 
 
 def record_policy_version(policy) -> None:
     """Make sure the exact policy files behind a ledger entry are stored."""
     PolicyVersion.objects.get_or_create(
-        hash=policy.version, defaults={"files": policy.files, "source": str(policy.directory or "")}
+        hash=policy.version, defaults={"files": dict(policy.files), "source": str(policy.directory or "")}
     )
 
 
 def citizen_facts(citizen: Citizen, day: datetime.date) -> dict:
     """The citizen's own record as rules may read it (``citizen.*``)."""
-    from points.services import age_on
-
     return {
         "age": age_on(citizen.birth_date, day),
         "district": citizen.district,

@@ -26,7 +26,9 @@ from points.exceptions import (
 )
 from points.models import Agency, Event, LedgerEntry
 from points.selectors import citizen_get
+from rules.errors import AttributeValidationError
 from rules.registry import current_policy
+from rules.values import age_on
 
 SYSTEM_AGENCY_CODE = "register"
 ENROLMENT_EVENT_TYPE = "enrolment"
@@ -51,11 +53,6 @@ def system_agency() -> Agency:
         code=SYSTEM_AGENCY_CODE, defaults={"name": "Citizen register", "kind": Agency.Kind.SYSTEM}
     )
     return agency
-
-
-def age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 # --- enrolment -------------------------------------------------------------
@@ -236,8 +233,6 @@ def _check_agency_may_report(agency: Agency, event_type: str, policy) -> None:
 
 
 def _clean_attributes(policy, event_type: str, attributes) -> dict:
-    from rules.policy import AttributeValidationError
-
     if not isinstance(attributes, dict):
         raise ValidationFailed("attributes must be an object.", field_errors={"attributes": ["must be an object"]})
     try:
@@ -319,6 +314,6 @@ def event_withdraw(*, event: Event, status: str, reason: str, by: str,
 
 
 __all__ = [
-    "ApplicationError", "ReportResult", "age_on", "citizen_enroll", "citizens_enroll_due", "event_report",
+    "ApplicationError", "ReportResult", "citizen_enroll", "citizens_enroll_due", "event_report",
     "event_retract", "event_void", "event_withdraw", "system_agency", "validate_report",
 ]

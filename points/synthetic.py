@@ -6,15 +6,19 @@ import zoneinfo
 PILOT_START = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 
 # (event type, reporting agency, relative frequency, attribute maker)
+def _case(rng) -> dict:
+    return {"case_number": f"(2025)苏1324刑初{rng.randint(1, 9999)}号"}
+
+
 EVENT_MIX = [
-    ("elderly_care", "civil_affairs", 20, lambda rng: {}),
+    ("elderly_care", "civil_affairs", 20, lambda rng: {"months": rng.randint(1, 24)}),
     ("helping_poor", "community", 20, lambda rng: {"media_reported": rng.random() < 0.25}),
-    ("volunteering", "community", 20, lambda rng: {"hours": rng.choice([2, 4, 8, 12, 24])}),
-    ("blood_donation", "red_cross", 8, lambda rng: {}),
+    ("volunteering", "community", 20, lambda rng: {"hours": rng.choice([2.0, 4.0, 8.0, 12.5, 24.0])}),
+    ("blood_donation", "red_cross", 8, lambda rng: {"millilitres": rng.choice([200, 300, 400])}),
     ("traffic_violation", "police", 20, lambda rng: {"severity": rng.choice(["minor", "minor", "serious"])}),
-    ("drunk_driving_conviction", "court", 4, lambda rng: {}),
-    ("unpaid_court_judgment", "court", 6, lambda rng: {}),
-    ("bribery_conviction", "court", 2, lambda rng: {}),
+    ("drunk_driving_conviction", "court", 4, _case),
+    ("unpaid_court_judgment", "court", 6, _case),
+    ("bribery_conviction", "court", 2, _case),
 ]
 
 

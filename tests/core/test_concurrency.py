@@ -25,19 +25,22 @@ def _run_threads(count, work):
 
 
 def test_8_threads_x_50_events_give_exact_score(make_citizen, agencies):
+    """Half the threads add 50 points, half deduct 5: every report makes an entry until the ceiling."""
     citizen = make_citizen()
-    agency = agencies["civil_affairs"]
+    kinds = [("civil_affairs", "elderly_care", {"months": 1}), ("police", "traffic_violation", {"severity": "minor"})]
 
     def worker(thread):
+        agency, event_type, attributes = kinds[thread % 2]
         for number in range(50):
-            event_report(agency=agency, resident_id=citizen.resident_id, event_type="elderly_care",
+            event_report(agency=agencies[agency], resident_id=citizen.resident_id, event_type=event_type,
                          occurred_at=PILOT_START + datetime.timedelta(hours=thread * 50 + number),
-                         attributes={}, idempotency_key=f"t{thread}-{number}")
+                         attributes=attributes, idempotency_key=f"t{thread}-{number}")
 
     _run_threads(8, worker)
     citizen = Citizen.objects.get(pk=citizen.pk)
     entries = LedgerEntry.objects.filter(citizen=citizen)
-    assert Event.objects.filter(citizen=citizen, event_type="elderly_care").count() == 400
+    assert Event.objects.filter(citizen=citizen).exclude(event_type="enrolment").count() == 400
+    assert entries.filter(delta=-5).count() == 200
     total = sum(entries.values_list("delta", flat=True))
     assert citizen.score == total
     running = 0
@@ -52,7 +55,7 @@ def test_same_report_from_8_threads_applies_once(make_citizen, agencies):
     def worker(_):
         return event_report(agency=agencies["court"], resident_id=citizen.resident_id,
                             event_type="bribery_conviction", occurred_at=PILOT_START + datetime.timedelta(days=3),
-                            attributes={}, idempotency_key="retry-me")
+                            attributes={"case_number": "X1"}, idempotency_key="retry-me")
 
     results = _run_threads(8, worker)
     assert sum(r.created for r in results) == 1

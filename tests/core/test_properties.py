@@ -29,7 +29,7 @@ def test_score_is_starting_points_plus_deltas_and_grade_matches(make_citizen, ag
         result = event_report(
             agency=agencies[agency], resident_id=citizen.resident_id, event_type=event_type,
             occurred_at=PILOT_START + datetime.timedelta(days=day),
-            attributes=make_attributes(random.Random(seed)), idempotency_key=f"p{number}",
+            attributes=make_attributes(random.Random(seed)), idempotency_key=f"p{citizen.pk}-{number}",
         )
         applied.append(result.event)
         if retract:

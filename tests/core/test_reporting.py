@@ -9,12 +9,15 @@ from points.models import Event, GradeChange, LedgerEntry
 from points.services import citizen_enroll, event_report, event_retract
 from points.synthetic import PILOT_START
 
+CASE = {"case_number": "(2025)苏1324刑初17号"}
 WHEN = datetime.datetime(2025, 3, 1, 10, 0, tzinfo=PILOT_START.tzinfo)
 
 
 def report(agency, citizen, event_type, key, attributes=None, occurred_at=WHEN):
+    if attributes is None:
+        attributes = CASE if event_type.endswith("conviction") else {"months": 3}
     return event_report(agency=agency, resident_id=citizen.resident_id, event_type=event_type,
-                        occurred_at=occurred_at, attributes=attributes or {}, idempotency_key=key)
+                        occurred_at=occurred_at, attributes=attributes, idempotency_key=key)
 
 
 def ledger_sum(citizen):
@@ -47,11 +50,11 @@ def test_under_14_is_not_enrolled(make_citizen):
 def test_suining_scenario_end_to_end(make_citizen, agencies):
     citizen = make_citizen()
     steps = [
-        ("civil_affairs", "elderly_care", {}, 50),
+        ("civil_affairs", "elderly_care", {"months": 12}, 50),
         ("community", "helping_poor", {"media_reported": False}, 10),
         ("community", "helping_poor", {"media_reported": True}, 15),
-        ("court", "drunk_driving_conviction", {}, -50),
-        ("court", "bribery_conviction", {}, -50),
+        ("court", "drunk_driving_conviction", CASE, -50),
+        ("court", "bribery_conviction", CASE, -50),
     ]
     score = 1000
     for number, (agency, event_type, attributes, delta) in enumerate(steps):
@@ -91,7 +94,7 @@ def test_keys_are_per_agency(make_citizen, agencies):
     report(agencies["court"], citizen, "drunk_driving_conviction", "shared")
     report(agencies["civil_affairs"], citizen, "elderly_care", "shared")
     citizen.refresh_from_db()
-    assert citizen.score == 1000
+    assert citizen.score == 1000 and citizen.events.count() == 3
 
 
 @pytest.mark.parametrize("field, kwargs", [
@@ -105,7 +108,7 @@ def test_keys_are_per_agency(make_citizen, agencies):
 def test_bad_reports_name_the_field_and_change_nothing(make_citizen, agencies, field, kwargs):
     citizen = make_citizen()
     args = dict(agency=agencies["court"], resident_id=citizen.resident_id, event_type="drunk_driving_conviction",
-                occurred_at=WHEN, attributes={}, idempotency_key="bad")
+                occurred_at=WHEN, attributes=CASE, idempotency_key="bad")
     if kwargs.get("event_type") == "helping_poor":
         args["agency"] = agencies["community"]
     args.update(kwargs)
@@ -118,7 +121,7 @@ def test_bad_reports_name_the_field_and_change_nothing(make_citizen, agencies, f
 def test_unknown_citizen_is_not_found(agencies):
     with pytest.raises(NotFound):
         event_report(agency=agencies["court"], resident_id="11010519491231002X", event_type="bribery_conviction",
-                     occurred_at=WHEN, attributes={}, idempotency_key="x")
+                     occurred_at=WHEN, attributes=CASE, idempotency_key="x")
 
 
 def test_agency_may_report_only_its_event_types(make_citizen, agencies):
