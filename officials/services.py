@@ -13,6 +13,7 @@ from officials.models import AdjustmentProposal
 from points.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
 from points.models import Agency
 from points.services import event_report, system_agency
+from rules.errors import AttributeValidationError
 from rules.registry import current_policy
 
 ADJUSTMENT_EVENT_TYPE = "official_adjustment"
@@ -22,8 +23,6 @@ PROPOSE_PERMISSION = "officials.add_adjustmentproposal"
 
 def adjustment_check(*, citizen: Citizen, points, reason) -> dict:
     """Validate a proposed adjustment against the policy's schema; return the event attributes."""
-    from rules.policy import AttributeValidationError
-
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed("A written reason is required.", field_errors={"reason": ["required"]})
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:

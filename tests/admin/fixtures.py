@@ -18,6 +18,7 @@ from points.services import citizen_enroll, event_report
 
 PASSWORD = "a-long-test-password-123"
 _sequence = itertools.count(1)
+CASE_TYPES = {"drunk_driving_conviction", "bribery_conviction", "unpaid_court_judgment"}
 
 
 def resident_id(born: datetime.date, sequence: int) -> str:
@@ -38,6 +39,8 @@ def make_citizen(name="Wang Fang", district="Suicheng", born=datetime.date(1980,
 
 def report(citizen, event_type="drunk_driving_conviction", agency="court", attributes=None, days_ago=10):
     """Report one event through the service layer, as the named agency."""
+    if attributes is None and event_type in CASE_TYPES:
+        attributes = {"case_number": f"(2026) Su 1324 Xing Chu {next(_sequence)}"}
     result = event_report(
         agency=Agency.objects.get(code=agency), resident_id=citizen.resident_id, event_type=event_type,
         occurred_at=timezone.now() - datetime.timedelta(days=days_ago), attributes=attributes or {},

@@ -130,6 +130,10 @@ def test_official_opens_the_dashboard_and_filters_by_district(page, live_server,
     expect(page).to_have_url(re.compile(r"district=Wangji"))
     expect(page.locator("#grade-distribution table")).to_contain_text("100.0 %")
     shot(page, "07-dashboard-wangji")
+    page.click("#site-name a")
+    page.click("#officials-links a:has-text('Policy in force')")
+    expect(page.locator("#rules tbody tr").first).to_be_visible()
+    shot(page, "10-policy")
 
 
 def test_four_eyes_adjustment_in_the_browser(page, live_server, scenario, second_official):
