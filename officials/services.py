@@ -11,14 +11,15 @@ from django.utils import timezone
 from citizens.models import Citizen
 from officials.models import AdjustmentProposal
 from points.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
-from points.models import Agency
-from points.services import event_report, system_agency
+from points.models import Agency, Event
+from points.services import event_report, event_retract, system_agency
 from rules.errors import AttributeValidationError
 from rules.registry import current_policy
 
 ADJUSTMENT_EVENT_TYPE = "official_adjustment"
 APPROVE_PERMISSION = "officials.approve_adjustmentproposal"
 PROPOSE_PERMISSION = "officials.add_adjustmentproposal"
+RETRACT_PERMISSION = "officials.retract_event"
 
 
 def adjustment_check(*, citizen: Citizen, points, reason) -> dict:
@@ -99,6 +100,19 @@ def _lock_pending(proposal: AdjustmentProposal) -> AdjustmentProposal:
     if proposal.status != AdjustmentProposal.Status.PENDING:
         raise InvalidState(f"Adjustment #{proposal.pk} is already {proposal.status}.")
     return proposal
+
+
+def event_retract_by_official(*, event: Event, reason: str, user) -> list:
+    """An official retracts a report from the admin; returns the reversal entries.
+
+    An approved adjustment is not retracted by one official alone: undoing it moves points by hand,
+    so it takes a new four-eyes adjustment.
+    """
+    if not user.has_perm(RETRACT_PERMISSION):
+        raise Forbidden("You may not retract events.")
+    if event.event_type == ADJUSTMENT_EVENT_TYPE:
+        raise InvalidState("An official adjustment is undone by a new adjustment, approved by a second official.")
+    return event_retract(event=event, reason=reason, user=user)
 
 
 def agency_deactivate(*, agency: Agency) -> Agency:

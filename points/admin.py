@@ -13,13 +13,9 @@ from django.utils.html import format_html
 
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
-from officials.services import agency_deactivate
+from officials.services import RETRACT_PERMISSION, agency_deactivate, event_retract_by_official
 from points.exceptions import ApplicationError
 from points.models import Agency, Event, GradeChange, LedgerEntry
-from points.services import event_retract
-
-RETRACT_PERMISSION = "officials.retract_event"
-
 
 # --- agencies ----------------------------------------------------------------
 
@@ -220,7 +216,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         done = []
         for event in events:
             try:
-                entries = event_retract(event=event, reason=reason, user=request.user)
+                entries = event_retract_by_official(event=event, reason=reason, user=request.user)
             except ApplicationError as exc:
                 self.message_user(request, f"Event #{event.pk} not retracted: {exc.message}", messages.ERROR)
                 continue

@@ -113,3 +113,22 @@ def test_detail_queries_do_not_grow_with_the_ledger(client, official, second_off
     adjustment_approve(proposal=proposal, user=official)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"{LIST}{citizen.pk}/change/")
+
+
+def test_registering_a_citizen_in_the_admin_enrols_them_if_old_enough(client, superuser, agencies):
+    import datetime
+
+    from citizens.models import Citizen
+    from tests.admin.fixtures import resident_id
+
+    client.force_login(superuser)
+    adult, child = datetime.date(1990, 3, 4), datetime.date.today().replace(year=datetime.date.today().year - 5)
+    for born, name in ((adult, "Sun Li"), (child, "Sun Xiaoli")):
+        response = client.post(f"{LIST}add/", {"resident_id": resident_id(born, 901), "name": name,
+                                               "birth_date": born.isoformat(), "sex": "F", "district": "Liji",
+                                               "status": "active"}, follow=True)
+        assert response.status_code == 200
+    assert Citizen.objects.get(name="Sun Li").score == 1000
+    kid = Citizen.objects.get(name="Sun Xiaoli")
+    assert kid.score is None and kid.enrolled_at is None
+    assert "Registered but not enrolled" in response.content.decode()

@@ -114,3 +114,27 @@ def test_retract_from_the_event_page(client, official, auditor, citizen, convict
     conviction.refresh_from_db()
     assert conviction.status == Event.Status.RETRACTED
     assert "retract-event" not in client.get(f"{CHANGELIST}{conviction.pk}/change/").content.decode()
+
+
+def test_an_approved_adjustment_is_not_retracted_by_one_official(client, official, second_official, citizen):
+    from officials.services import adjustment_approve, adjustment_propose
+
+    proposal = adjustment_propose(citizen=citizen, points=-40, reason="Unpaid fine", user=official)
+    event = adjustment_approve(proposal=proposal, user=second_official).event
+    client.force_login(official)
+    response = retract(client, [event], reason="I disagree")
+    assert "undone by a new adjustment" in response.content.decode()
+    event.refresh_from_db()
+    citizen.refresh_from_db()
+    assert event.status == Event.Status.APPLIED and citizen.score == 1000 - 40
+
+
+def test_event_list_queries_do_not_grow_with_rows(client, auditor, citizen, django_assert_max_num_queries):
+    report(citizen)
+    client.force_login(auditor)
+    with django_assert_max_num_queries(8) as few:
+        client.get(CHANGELIST)
+    for i in range(25):
+        report(make_citizen(name=f"P{i}"), "traffic_violation", "police", {"severity": "minor"})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(CHANGELIST).context["cl"].result_list) == 50  # a full page (27 enrolments + 26 reports)
