@@ -11,6 +11,7 @@ from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
+from officials.selectors import citizens_with_id_prefix
 from points.exceptions import ApplicationError
 from points.services import citizen_enroll
 
@@ -45,7 +46,7 @@ class CitizenAdmin(admin.ModelAdmin):
         if RESIDENT_ID.match(term):
             return queryset.filter(resident_id=term.upper()), False
         if RESIDENT_ID_PREFIX.match(term):
-            return queryset.filter(resident_id__startswith=term), False
+            return citizens_with_id_prefix(queryset, term), False
         return queryset.filter(name__icontains=term), False
 
     def get_readonly_fields(self, request, obj=None):

@@ -4,10 +4,10 @@ Every dashboard figure is one aggregate query (GROUP BY in the database), so the
 with Python loops over citizens or events; the loops here run over the grouped rows only.
 """
 import datetime
-from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Max, Q, Sum
-from django.db.models.functions import Cast, Floor, TruncMonth
+from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 
 from citizens.models import Citizen
@@ -18,13 +18,37 @@ NON_SCORING_EVENT_TYPES = {"enrolment"}
 
 
 def district_list() -> list[str]:
-    """Every district with registered citizens, for the dashboard's filter."""
-    return list(Citizen.objects.order_by("district").values_list("district", flat=True).distinct())
+    """Every district with registered citizens, for the filters.
+
+    A "loose index scan": one index probe per district instead of SELECT DISTINCT over every
+    citizen (50 ms at 100,000 citizens on PostgreSQL, well under 1 ms this way). Plain SQL that
+    PostgreSQL and SQLite both run.
+    """
+    table = connection.ops.quote_name(Citizen._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE districts(name) AS (
+            SELECT MIN(district) FROM {table}
+            UNION ALL
+            SELECT (SELECT MIN(district) FROM {table} WHERE district > districts.name)
+            FROM districts WHERE districts.name IS NOT NULL
+        )
+        SELECT name FROM districts WHERE name IS NOT NULL"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _citizens(district: str | None):
     enrolled = Citizen.objects.filter(enrolled_at__isnull=False)
     return enrolled.filter(district=district) if district else enrolled
+
+
+def data_version() -> tuple:
+    """What the dashboard figures depend on: highest event id, highest ledger id, policy version, date."""
+    from rules.registry import current_policy
+
+    return (Event.objects.aggregate(v=Max("id"))["v"], LedgerEntry.objects.aggregate(v=Max("id"))["v"],
+            current_policy().version, timezone.localdate())
 
 
 def grade_distribution(*, district: str | None = None) -> dict[str, int]:
@@ -57,22 +81,29 @@ def month_starts(*, months: int, today: datetime.date | None = None) -> list[dat
 
 def events_per_type_per_month(*, district: str | None = None, months: int = 12,
                               today: datetime.date | None = None) -> tuple[list, dict]:
-    """Applied events by month of occurrence: (month starts, {event type: counts aligned to months})."""
+    """Applied events by month of occurrence: (month starts, {event type: counts aligned to months}).
+
+    One pass over the window, counting each month with a FILTER on a range of ``occurred_at``:
+    no per-row time-zone conversion (DATE_TRUNC ... AT TIME ZONE was twice as slow on PostgreSQL).
+    """
     starts = month_starts(months=months, today=today)
-    since = timezone.make_aware(datetime.datetime.combine(starts[0], datetime.time.min))
-    events = Event.objects.filter(occurred_at__gte=since, status=Event.Status.APPLIED).exclude(
-        event_type__in=NON_SCORING_EVENT_TYPES)
+    bounds = [_local_midnight(day) for day in [*starts, _next_month(starts[-1])]]
+    events = Event.objects.filter(occurred_at__gte=bounds[0], occurred_at__lt=bounds[-1],
+                                  status=Event.Status.APPLIED).exclude(event_type__in=NON_SCORING_EVENT_TYPES)
     if district:
         events = events.filter(citizen__district=district)
-    rows = (events.annotate(month=TruncMonth("occurred_at")).values("month", "event_type")
-            .annotate(n=Count("id")).order_by())
-    index = {start: i for i, start in enumerate(starts)}
-    series = defaultdict(lambda: [0] * len(starts))
-    for row in rows:
-        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
-        if month in index:
-            series[row["event_type"]][index[month]] += row["n"]
-    return starts, dict(sorted(series.items()))
+    counts = {f"m{i}": Count("id", filter=Q(occurred_at__gte=bounds[i], occurred_at__lt=bounds[i + 1]))
+              for i in range(len(starts))}
+    rows = events.values("event_type").annotate(**counts).order_by("event_type")
+    return starts, {row["event_type"]: [row[f"m{i}"] for i in range(len(starts))] for row in rows}
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def points_per_rule(*, district: str | None = None, since: datetime.datetime | None = None) -> list[dict]:
@@ -101,3 +132,16 @@ def citizen_score_history(*, citizen: Citizen, limit: int = SCORE_HISTORY_LIMIT)
     rows = (LedgerEntry.objects.filter(citizen=citizen).order_by("-id")
             .values_list("created_at", "balance_after")[:limit])
     return list(reversed(rows))
+
+
+def citizens_with_id_prefix(queryset, prefix: str):
+    """Citizens whose resident ID starts with the digits ``prefix``, as an index range.
+
+    ``resident_id >= '3213241980' AND < '3213241981'`` lets PostgreSQL walk the unique index in the
+    list's order; a bare ``LIKE '3213241980%'`` made it scan the whole index for the first 50 rows.
+    """
+    stem = prefix.rstrip("9")
+    ranged = queryset.filter(resident_id__startswith=prefix, resident_id__gte=prefix)
+    if not stem:  # all nines: nothing sorts after them but IDs with the prefix
+        return ranged
+    return ranged.filter(resident_id__lt=stem[:-1] + str(int(stem[-1]) + 1))

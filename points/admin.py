@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
+from officials.paginators import EstimatedCountPaginator
 from officials.services import RETRACT_PERMISSION, agency_deactivate, event_retract_by_official
 from points.exceptions import ApplicationError
 from points.models import Agency, Event, GradeChange, LedgerEntry
@@ -164,6 +165,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=citizen__resident_id", "=idempotency_key", "=id"]
     search_help_text = "Exact resident ID, idempotency key or event number."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     fields = ["citizen", "event_type", "agency", "reported_by", "occurred_at", "reported_at", "attributes",
               "idempotency_key", "policy_version", "status", "status_reason", "status_changed_at",
@@ -241,6 +243,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=citizen__resident_id", "=rule_id", "=event__id"]
     search_help_text = "Exact resident ID, rule id or event number."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     fields = ["citizen", "event", "kind", "rule_id", "rule_title", "policy_version", "delta", "balance_after",
               "reverses", "reason", "expires_on", "created_at"]

@@ -132,3 +132,16 @@ def test_registering_a_citizen_in_the_admin_enrols_them_if_old_enough(client, su
     kid = Citizen.objects.get(name="Sun Xiaoli")
     assert kid.score is None and kid.enrolled_at is None
     assert "Registered but not enrolled" in response.content.decode()
+
+
+@pytest.mark.parametrize("prefix", ["3213", "32132419", "3213241999", "99", "3213241989"])
+def test_id_prefix_range_matches_startswith(prefix, agencies):
+    import datetime
+
+    from citizens.models import Citizen
+    from officials.selectors import citizens_with_id_prefix
+
+    for year in (1989, 1990, 1999, 2000):
+        make_citizen(name=str(year), born=datetime.date(year, 1, 1), enrol=False)
+    expected = set(Citizen.objects.filter(resident_id__startswith=prefix).values_list("pk", flat=True))
+    assert set(citizens_with_id_prefix(Citizen.objects.all(), prefix).values_list("pk", flat=True)) == expected

@@ -84,5 +84,24 @@ def test_dashboard_page_renders_every_chart_and_filters(client, policy_author, p
 
 def test_dashboard_query_count_is_fixed(client, policy_author, population, django_assert_max_num_queries):
     client.force_login(policy_author)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get("/admin/dashboard/?district=Wangji")
+
+
+def test_cached_figures_follow_new_data(client, policy_author, population, django_assert_max_num_queries):
+    wang, li, zhou = population
+    client.force_login(policy_author)
+    first = client.get("/admin/dashboard/?district=Suicheng")
+    # session, user, two for permissions, districts, two max-id lookups: no aggregates
+    with django_assert_max_num_queries(7):
+        again = client.get("/admin/dashboard/?district=Suicheng")
+    assert again.context["as_of"] == first.context["as_of"]
+    assert again.context["grade_rows"] == first.context["grade_rows"]
+    report(wang, "drunk_driving_conviction", "court", days_ago=2)
+    for _ in range(3):
+        report(wang, "bribery_conviction", "court", days_ago=2)
+    wang.refresh_from_db()
+    fresh = client.get("/admin/dashboard/?district=Suicheng")
+    assert fresh.context["as_of"] > first.context["as_of"]
+    assert dict((g, n) for g, n, _ in fresh.context["grade_rows"])[wang.grade] == 1
+    assert sum(fresh.context["event_series"]["bribery_conviction"]) == 3
