@@ -166,6 +166,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = "Exact resident ID, idempotency key or event number."
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
     fields = ["citizen", "event_type", "agency", "reported_by", "occurred_at", "reported_at", "attributes",
               "idempotency_key", "policy_version", "status", "status_reason", "status_changed_at",
@@ -244,6 +245,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = "Exact resident ID, rule id or event number."
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
     fields = ["citizen", "event", "kind", "rule_id", "rule_title", "policy_version", "delta", "balance_after",
               "reverses", "reason", "expires_on", "created_at"]
