@@ -70,6 +70,8 @@ def explain(entry: LedgerEntry, policy) -> ExplainedEntry:
         text = f"Entry #{entry.reverses_id} ({entry.rule_title}) stopped counting on {entry.created_at:%Y-%m-%d}."
     else:
         text = f"{entry.rule_title}: {rule.explanation}" if rule and rule.explanation else entry.rule_title
+        if rule and entry.policy_version != policy.version:
+            text += f" [wording of the policy in force; entry made under policy {entry.policy_version[:12]}]"
         detail = event.attributes.get("reason") if event.event_type == "official_adjustment" else None
         text += f" “{detail}”" if detail else ""
         text += f" ({event.event_type} of {event.occurred_at:%Y-%m-%d}, {by})."

@@ -145,3 +145,25 @@ def test_id_prefix_range_matches_startswith(prefix, agencies):
         make_citizen(name=str(year), born=datetime.date(year, 1, 1), enrol=False)
     expected = set(Citizen.objects.filter(resident_id__startswith=prefix).values_list("pk", flat=True))
     assert set(citizens_with_id_prefix(Citizen.objects.all(), prefix).values_list("pk", flat=True)) == expected
+
+
+def test_entries_made_under_another_policy_say_so(client, official, citizen, conviction, tmp_path):
+    import shutil
+
+    from django.conf import settings
+
+    from rules import registry
+
+    draft = tmp_path / "policy"
+    shutil.copytree(settings.POLICY_DIR, draft)
+    with open(draft / "rules.yaml", "a") as rules_file:
+        rules_file.write("\n# an edit that changes nothing but the version\n")
+    old_version = registry.current_policy().version
+    registry.reload_policy(draft)
+    try:
+        assert registry.current_policy().version != old_version
+        client.force_login(official)
+        page = client.get(f"{LIST}{citizen.pk}/change/").content.decode()
+    finally:
+        registry.reset()
+    assert f"entry made under policy {old_version[:12]}" in page
