@@ -16,6 +16,7 @@ install: $(VENV)/.installed
 ## Start the server on SQLite with migrations, demo data and a printed admin login.
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_roles
 	$(PY) manage.py demo_setup
 	$(PY) manage.py runserver $(HOST)
 
