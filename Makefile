@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_roles
-	$(PY) manage.py demo_setup
+	$(PY) manage.py demo_setup --host $(HOST)
 	$(PY) manage.py runserver $(HOST)
 
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
