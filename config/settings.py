@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "points",
     "audit",
     "api",
+    "officials",
 ]
 
 MIDDLEWARE = [
