@@ -1,4 +1,5 @@
 """Agencies, reported events, the append-only ledger and grade history."""
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -123,10 +124,15 @@ class LedgerEntry(models.Model):
         return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
 
     def content_for_hash(self, resident_id: str) -> str:
-        """The fields the chain protects, in a fixed order."""
+        """The fields the chain protects, in a fixed order.
+
+        ``created_at`` is written in UTC: the database hands datetimes back in UTC, so an entry
+        hashed with a local-time ``at`` must still verify when read back.
+        """
         return "|".join(str(v) for v in (
             self.prev_hash, resident_id, self.event_id, self.rule_id, self.policy_version, self.kind, self.delta,
-            self.balance_after, self.reverses_id or "", self.reason, self.created_at.isoformat(),
+            self.balance_after, self.reverses_id or "", self.reason,
+            self.created_at.astimezone(datetime.UTC).isoformat(),
             self.expires_on.isoformat() if self.expires_on else "",
         ))
 
