@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from citizens.models import Citizen
+from points.immutable import AppendOnlyModel, AppendOnlyQuerySet, EventQuerySet
 
 
 class Agency(models.Model):
@@ -34,8 +35,11 @@ class Agency(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class Event(models.Model):
-    """An immutable report of something a citizen did, as an agency reported it."""
+class Event(AppendOnlyModel):
+    """An immutable report of something a citizen did, as an agency reported it.
+
+    Only its status changes, through ``points.services.event_withdraw`` (see ``points.immutable``).
+    """
 
     class Status(models.TextChoices):
         APPLIED = "applied", "applied"
@@ -63,6 +67,8 @@ class Event(models.Model):
         help_text="The voided event this one replaces.",
     )
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at", "-id"]
         constraints = [
@@ -74,7 +80,7 @@ class Event(models.Model):
         return f"{self.event_type} #{self.pk}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One change of one citizen's points. Never updated or deleted.
 
     A correction is a new entry that ``reverses`` an earlier one, so the sum of
@@ -103,6 +109,8 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField(db_index=True)
     prev_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the citizen's previous entry.")
     hash = models.CharField(max_length=64, unique=True, help_text="Hash of this entry chained to prev_hash.")
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["citizen", "id"]
