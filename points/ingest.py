@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import ledger
+from points import bulk, ledger
 from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from points.models import Agency, Event, LedgerEntry
 from points.services import event_report, jsonable_attributes, report_fingerprint, validate_report
@@ -70,17 +70,20 @@ def _apply_batch(batch, agencies, report: IngestReport, now) -> None:
     policy = current_policy()
     items = [item for item in (_parse(n, t, agencies, report) for n, t in batch) if item]
     items = _drop_replays(items, report)
-    citizens = Citizen.objects.in_bulk([i.data["resident_id"] for i in items], field_name="resident_id")
-    items = [item for item in items if _validate(item, citizens, policy, now, report)]
     if not items:
         return
+    valid = []
     try:
         with transaction.atomic():
-            report.entries += _write(items, policy, now)
-            report.applied += len(items)
+            citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
+                {i.data["resident_id"] for i in items}, field_name="resident_id"
+            )
+            valid = [item for item in items if _validate(item, citizens, policy, now, report)]
+            report.entries += _write(valid, policy, now)
+            report.applied += len(valid)
     except DatabaseError:
         # A concurrent writer got in first (e.g. the same key); fall back to the one-by-one path.
-        for item in items:
+        for item in valid:
             _report_one(item, report, now)
 
 
@@ -157,23 +160,31 @@ def _validate(item: _Item, citizens, policy, now, report) -> bool:
 
 
 def _write(items, policy, now) -> int:
-    """Insert the batch's events and entries and update standings; returns the entry count."""
+    """Insert the batch's events and entries and update standings; returns the entry count.
+
+    The items' citizens are the locked rows, one instance per person, so
+    their scores move in memory from event to event in file order.
+    """
+    if not items:
+        return 0
     ledger.record_policy_version(policy)
-    locked = Citizen.objects.select_for_update().order_by("pk").in_bulk({i.citizen.pk for i in items})
-    events = Event.objects.bulk_create([
-        Event(citizen=locked[i.citizen.pk], event_type=i.data["event_type"], occurred_at=i.occurred_at,
+    events = bulk.insert_all(Event, [
+        Event(citizen=i.citizen, event_type=i.data["event_type"], occurred_at=i.occurred_at,
               reported_at=now, agency=i.agency, attributes=jsonable_attributes(i.cleaned),
               idempotency_key=i.data["idempotency_key"], fingerprint=i.fingerprint, policy_version=policy.version)
         for i in items
     ])
-    caps = ledger.CapCounts.load(citizen_ids=list(locked), policy=policy)
+    capped_types = {rule.event_type for rule in policy.rules.values() if rule.cap}
+    caps = ledger.CapCounts.load(
+        citizen_ids={i.citizen.pk for i in items if i.data["event_type"] in capped_types}, policy=policy
+    )
     changes, entries = [], []
     for item, event in zip(items, events, strict=True):
         planned = ledger.plan_rule_entries(citizen=event.citizen, event=event, attributes=item.cleaned,
                                            policy=policy, at=now, caps=caps)
         changes.append((event.citizen, planned))
         entries.extend(planned)
-    LedgerEntry.objects.bulk_create(entries)
+    bulk.insert_all(LedgerEntry, entries)
     ledger.save_standings(changes=changes, policy=policy, at=now)
     return len(entries)
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import ledger
+from points import bulk, ledger
 from points.exceptions import (
     ApplicationError,
     Forbidden,
@@ -104,7 +104,7 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
     """Opening events and entries for locked, unenrolled citizens, written in bulk."""
     ledger.record_policy_version(policy)
     agency = system_agency()
-    events = Event.objects.bulk_create([
+    events = bulk.insert_all(Event, [
         Event(citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
               idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
               fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
@@ -117,7 +117,7 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
             citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
             policy_version=policy.version, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING, at=at,
         ))
-    entries = LedgerEntry.objects.bulk_create(entries)
+    bulk.insert_all(LedgerEntry, entries)
     ledger.save_standings(changes=[(c, [e]) for c, e in zip(citizens, entries, strict=True)], policy=policy, at=at)
     return entries
 
