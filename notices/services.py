@@ -14,6 +14,7 @@ from django.utils import timezone
 from notices import wording
 from notices.backends import backend_path, get_backend
 from notices.models import Notice
+from points import bulk
 from points.models import LedgerEntry
 
 logger = logging.getLogger("notices")
@@ -36,7 +37,7 @@ def notices_create(*, changes, policy, at) -> list:
             grade_before = grades.get(citizen.pk, citizen.grade)
             grades[citizen.pk] = policy.grade_for(group[-1].balance_after)
             notices.append(_notice(citizen, group, policy, at, grade_before, grades[citizen.pk], backend))
-    notices = Notice.objects.bulk_create(notices)
+    bulk.insert_all(Notice, notices)
     if backend.delivers and notices:
         ids = [notice.pk for notice in notices]
         transaction.on_commit(lambda: notices_deliver(ids=ids))

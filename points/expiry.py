@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import ledger
+from points import bulk, ledger
 from points.models import LedgerEntry
 from rules.registry import current_policy
 
@@ -62,7 +62,7 @@ def _expire_batch(citizen_ids, today, now, report: ExpiryReport) -> None:
         changes.append((citizen, reversals))
         planned.extend(reversals)
         report.points_restored -= sum(entry.delta for entry in entries)
-    LedgerEntry.objects.bulk_create(planned)
+    bulk.insert_all(LedgerEntry, planned)
     ledger.save_standings(changes=changes, policy=policy, at=now)
     report.entries += len(planned)
     report.citizens += len(changes)
