@@ -1,7 +1,8 @@
 """Top-level URL configuration."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("admin/statements/", include("statements.urls")),
     path("admin/", admin.site.urls),
 ]
