@@ -40,6 +40,7 @@ class Appeal(models.Model):
 
     class Meta:
         ordering = ["-filed_at", "-id"]
+        permissions = [("decide_appeal", "Can review and decide appeals")]
         constraints = [
             models.UniqueConstraint(
                 fields=["event"], condition=Q(state__in=["filed", "under_review"]), name="appeal_one_open_per_event"
