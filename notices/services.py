@@ -29,14 +29,14 @@ _KINDS = {
 
 def notices_create(*, changes, policy, at) -> list:
     """One notice per (citizen, event) in ``changes`` (see ``points.signals``), written in bulk."""
-    backend = get_backend()
+    backend, tz = get_backend(), timezone.get_current_timezone()
     grades, notices = {}, []
     for citizen, entries in changes:
         for _, group in groupby(entries, key=lambda entry: entry.event_id):
             group = list(group)
             grade_before = grades.get(citizen.pk, citizen.grade)
             grades[citizen.pk] = policy.grade_for(group[-1].balance_after)
-            notices.append(_notice(citizen, group, policy, at, grade_before, grades[citizen.pk], backend))
+            notices.append(_notice(citizen, group, policy, at, grade_before, grades[citizen.pk], backend, tz))
     bulk.insert_all(Notice, notices)
     if backend.delivers and notices:
         ids = [notice.pk for notice in notices]
@@ -44,19 +44,20 @@ def notices_create(*, changes, policy, at) -> list:
     return notices
 
 
-def _notice(citizen, entries, policy, at, grade_before, grade_after, backend) -> Notice:
+def _notice(citizen, entries, policy, at, grade_before, grade_after, backend, tz) -> Notice:
     event, first = entries[0].event, entries[0]
     opening = first.kind == LedgerEntry.Kind.OPENING
     score_before = None if opening else first.balance_after - first.delta
     score_after = entries[-1].balance_after
     return Notice(
-        citizen=citizen, event=event, kind=_KINDS[first.kind], created_at=at, score_before=score_before,
+        # Ids, not instances: setting related instances costs more than the rest of the row (bulk path).
+        citizen_id=citizen.pk, event_id=event.pk, kind=_KINDS[first.kind], created_at=at, score_before=score_before,
         score_after=score_after, grade_before=grade_before or "", grade_after=grade_after,
         rule_ids=[entry.rule_id for entry in entries],
         subject=wording.subject(kind=first.kind, score_before=score_before, score_after=score_after,
                                 grade_before=grade_before, grade_after=grade_after),
         body=wording.body(citizen=citizen, event=event, entries=entries, policy=policy, score_before=score_before,
-                          grade_before=grade_before, grade_after=grade_after),
+                          grade_before=grade_before, grade_after=grade_after, tz=tz),
         appeal_deadline_days=policy.appeal_deadline_days if wording.appealable(event, entries) else None,
         channel=backend_path(),
         delivery_status=Notice.Delivery.PENDING if backend.delivers else Notice.Delivery.STORED,

@@ -13,11 +13,11 @@ def subject(*, kind, score_before, score_after, grade_before, grade_after) -> st
     return text
 
 
-def body(*, citizen, event, entries, policy, score_before, grade_before, grade_after) -> str:
+def body(*, citizen, event, entries, policy, score_before, grade_before, grade_after, tz=None) -> str:
     score_after = entries[-1].balance_after
     paragraphs = [f"Dear {citizen.name} (resident ID {citizen.resident_id}),", _what_changed(
         entries[0].kind, score_before, score_after, grade_before, grade_after)]
-    paragraphs.append(_event_line(event, policy))
+    paragraphs.append(_event_line(event, policy, tz or timezone.get_current_timezone()))
     paragraphs.extend(_why(entry, policy) for entry in entries)
     paragraphs.append(_how_to_appeal(event, entries, policy))
     return "\n\n".join(paragraphs)
@@ -32,10 +32,10 @@ def _what_changed(kind, score_before, score_after, grade_before, grade_after) ->
     return f"{text} Your grade stays {grade_after}."
 
 
-def _event_line(event, policy) -> str:
+def _event_line(event, policy, tz) -> str:
     spec = policy.event_types.get(event.event_type)
     title = spec.title if spec else event.event_type.replace("_", " ")
-    occurred = timezone.localdate(event.occurred_at).isoformat()
+    occurred = event.occurred_at.astimezone(tz).date().isoformat()
     return f"Event #{event.pk}: {title}, reported by {event.agency.name} (occurred {occurred})."
 
 
