@@ -40,7 +40,10 @@ class Appeal(models.Model):
 
     class Meta:
         ordering = ["-filed_at", "-id"]
-        permissions = [("decide_appeal", "Can review and decide appeals")]
+        permissions = [
+            ("decide_appeal", "Can review and decide appeals"),
+            ("correct_event", "Can correct an event (void it and report it again)"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event"], condition=Q(state__in=["filed", "under_review"]), name="appeal_one_open_per_event"

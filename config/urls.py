@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/statements/", include("statements.urls")),
+    path("admin/points/event/", include("points.correction_urls")),
     path("admin/", admin.site.urls),
 ]
