@@ -18,7 +18,7 @@ from statements.pdf import statement_pdf
 from statements.selectors import citizen_statement
 from tests.process.conftest import WHEN
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "statements"
 DAY = datetime.timedelta(days=1)
 
 
@@ -113,7 +113,7 @@ def test_pdf_renders_with_the_chinese_name(scenario, tmp_path):
     assert page.size[0] > 500 and page.size[1] > 700
     dark = sum(page.histogram()[:128])  # pixels darker than mid-grey
     assert dark > 2000, "the page rendered blank"
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(next(tmp_path.glob("page*.png")), ARTIFACTS / "statement-page1.png")
 
 
