@@ -144,3 +144,12 @@ def test_admin_statement_needs_the_permission(client, django_user_model, scenari
     assert client.get(f"/admin/statements/{scenario.resident_id}/pdf/").status_code == 403
     clerk.user_permissions.add(Permission.objects.get(codename="view_citizen"))
     assert client.get("/admin/statements/110101198001011234/").status_code == 404
+
+
+def test_statement_of_a_citizen_not_enrolled(make_citizen):
+    young = make_citizen(enrol=False)
+    statement = citizen_statement(citizen=young)
+    assert (statement.lines, statement.appeals, statement.eligibility, statement.score) == ([], [], [], None)
+    assert statement_pdf(statement).startswith(b"%PDF-")
+    assert json.loads(json.dumps(statement.as_dict()))["totals"] == {"opening": 0, "rule": 0, "reversal": 0,
+                                                                      "expiry": 0}
