@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "appeals",
     "notices",
     "statements",
+    "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +100,47 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# --- Agency API (api/) -------------------------------------------------------
+# Throttle counters live in Django's cache: set CACHE_URL=redis://127.0.0.1:6379/1 so that
+# every gunicorn worker shares them (the default local-memory cache counts per process).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith("redis://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AgencyTokenAuthentication",
+        "api.authentication.OfficialBasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AgencyOrOfficial"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "caller": os.environ.get("API_THROTTLE_CALLER", "6000/min"),
+        "batch": os.environ.get("API_THROTTLE_BATCH", "60/min"),
+    },
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 8 * 1024 * 1024))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Points system — agency API",
+    "DESCRIPTION": "Report events, withdraw reports, read ledgers and ask eligibility. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_response_headers"],
 }
 
 # --- Due process (appeals/, notices/, statements/) ---------------------------

@@ -6,4 +6,5 @@ urlpatterns = [
     path("admin/statements/", include("statements.urls")),
     path("admin/points/event/", include("points.correction_urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]

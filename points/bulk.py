@@ -27,7 +27,11 @@ def insert_all(model, objs: list) -> list:
             obj.pk = pk
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         getters = [_db_value_getter(f) for f in fields]
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+        # The raw psycopg cursor bypasses Django's error translation: without this wrapper a duplicate key
+        # raises psycopg's UniqueViolation instead of IntegrityError and callers' fallbacks never run.
+        with connection.wrap_database_errors, cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
+        ) as copy:
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])
     for obj in objs:

@@ -1,0 +1,294 @@
+"""Request parsing and response shapes. Parsing only: the rules live in the services."""
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from points.exceptions import ValidationFailed
+from points.services import MAX_KEY_LENGTH
+
+MAX_ATTRIBUTE_NAME = 100
+MAX_NESTING = 5
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its time zone: a report's moment is never ambiguous."""
+
+    default_error_messages = {"naive": "Include a time zone offset, e.g. 2024-05-01T09:30:00+08:00 or ...Z."}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class AttributesField(serializers.DictField):
+    """The event's attributes as a JSON object; their meaning is checked against the policy by the service."""
+
+    default_error_messages = {
+        "text": "Attribute names and texts may not contain NUL characters or unpaired surrogates.",
+        "name": f"Attribute names are at most {MAX_ATTRIBUTE_NAME} characters.",
+        "depth": f"Attributes may be nested at most {MAX_NESTING} levels deep.",
+    }
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if any(len(str(name)) > MAX_ATTRIBUTE_NAME for name in value):
+            self.fail("name")
+        self._check(value, 0)
+        return value
+
+    def _check(self, value, depth):
+        if depth > MAX_NESTING:
+            self.fail("depth")
+        if isinstance(value, str):
+            if not _storable(value):
+                self.fail("text")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._check(key, depth + 1)
+                self._check(item, depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                self._check(item, depth + 1)
+
+
+def _storable(text: str) -> bool:
+    """Whether PostgreSQL can store the text (no NUL, valid UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# --- requests ---------------------------------------------------------------
+
+
+class EventReportSerializer(serializers.Serializer):
+    """One report. The idempotency key may come in the ``Idempotency-Key`` header instead."""
+
+    resident_id = serializers.CharField(max_length=18, help_text="18-character resident ID number.")
+    event_type = serializers.CharField(max_length=64, help_text="An event type of the policy (GET /event-types/).")
+    occurred_at = AwareDateTimeField(help_text="When it happened, with a time zone offset.")
+    attributes = AttributesField(required=False, default=dict,
+                                 help_text="The event type's attributes (GET /event-types/).")
+    idempotency_key = serializers.CharField(
+        max_length=MAX_KEY_LENGTH, required=False,
+        help_text="Unique per report and agency; may be sent as the Idempotency-Key header instead.",
+    )
+
+    def validate(self, data):
+        header = self.context.get("idempotency_header")
+        field = data.get("idempotency_key")
+        if header is not None and field is not None and header != field:
+            raise serializers.ValidationError({"idempotency_key": "differs from the Idempotency-Key header"})
+        key = field if field is not None else header
+        if key is None:
+            raise serializers.ValidationError(
+                {"idempotency_key": "required: send the Idempotency-Key header or the idempotency_key field"})
+        try:
+            data["idempotency_key"] = serializers.CharField(max_length=MAX_KEY_LENGTH).run_validation(key)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"idempotency_key": exc.detail}) from None
+        return data
+
+
+class BatchRequestSerializer(serializers.Serializer):
+    """Up to 1,000 reports, each with its own idempotency_key. Documentation of the request shape."""
+
+    items = EventReportSerializer(many=True, help_text="Up to 1,000 reports, each with idempotency_key.")
+
+
+class BatchEnvelopeSerializer(serializers.Serializer):
+    """Parses only the envelope; each item is parsed on its own so one bad item rejects only itself."""
+
+    items = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+
+class RetractSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the report is withdrawn.")
+
+
+def parse_report_items(items: list) -> list:
+    """Each batch item parsed to ``event_report`` keyword arguments, or the error that rejects it.
+
+    One serializer instance validates every item (as DRF's ``many=True`` does): building a serializer
+    per item would cost more than applying the report.
+    """
+    from api.exceptions import flatten
+
+    parser = EventReportSerializer()
+    parsed = []
+    for item in items:
+        try:
+            parsed.append(dict(parser.run_validation(item)))
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            parsed.append(ValidationFailed("Some fields of this report are invalid.", field_errors=flatten(detail)))
+    return parsed
+
+
+# --- responses --------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape."""
+
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. invalid, not_found, forbidden.")
+    message = serializers.CharField(help_text="What went wrong, for people.")
+    field_errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; nested fields are dotted, e.g. attributes.media_reported or items.3.event_type.",
+    )
+
+
+class EntrySerializer(serializers.Serializer):
+    """A ledger entry caused by a report (or reversing one)."""
+
+    id = serializers.IntegerField()
+    rule_id = serializers.CharField()
+    rule_title = serializers.CharField()
+    kind = serializers.CharField()
+    delta = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    expires_on = serializers.DateField(allow_null=True)
+
+
+class ReportResultSerializer(serializers.Serializer):
+    """What a report did."""
+
+    event_id = serializers.IntegerField(source="event.pk")
+    status = serializers.CharField(source="event.status")
+    replayed = serializers.SerializerMethodField(help_text="True when this key was seen before: nothing new counted.")
+    policy_version = serializers.CharField(source="event.policy_version")
+    entries = EntrySerializer(many=True, help_text="Ledger entries the report caused (may be empty).")
+    score = serializers.IntegerField(help_text="The citizen's current score.")
+    grade = serializers.CharField(help_text="The citizen's current grade.")
+
+    def get_replayed(self, result) -> bool:
+        return not result.created
+
+
+def entry_dict(entry) -> dict:
+    """``EntrySerializer``'s output, built directly: a batch renders thousands of them."""
+    return {"id": entry.pk, "rule_id": entry.rule_id, "rule_title": entry.rule_title, "kind": entry.kind,
+            "delta": entry.delta, "balance_after": entry.balance_after,
+            "expires_on": entry.expires_on.isoformat() if entry.expires_on else None}
+
+
+def report_result_dict(result) -> dict:
+    """``ReportResultSerializer``'s output, built directly (tests check the two agree)."""
+    event = result.event
+    return {"event_id": event.pk, "status": event.status, "replayed": not result.created,
+            "policy_version": event.policy_version, "entries": [entry_dict(e) for e in result.entries],
+            "score": result.score, "grade": result.grade}
+
+
+class BatchItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["applied", "replayed", "rejected"])
+    http_status = serializers.IntegerField(help_text="The status this item would have had on its own.")
+    result = ReportResultSerializer(allow_null=True)
+    error = ErrorSerializer(allow_null=True)
+
+
+class BatchResponseSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    applied = serializers.IntegerField()
+    replayed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = BatchItemSerializer(many=True, help_text="One per item, in order.")
+
+
+class RetractResultSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField()
+    status = serializers.CharField()
+    reversals = EntrySerializer(many=True, help_text="The entries that restored the points.")
+    score = serializers.IntegerField()
+    grade = serializers.CharField()
+
+
+class CitizenSerializer(serializers.Serializer):
+    resident_id = serializers.CharField()
+    status = serializers.CharField(help_text="active, moved_away or deceased.")
+    enrolled = serializers.BooleanField(source="is_enrolled")
+    enrolled_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.IntegerField(allow_null=True)
+    grade = serializers.CharField(allow_blank=True, help_text="A-D; empty when not enrolled.")
+    grade_changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DecisionSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    service_name = serializers.CharField()
+    decision = serializers.CharField(help_text="priority, allowed, review or denied.")
+    grade = serializers.CharField()
+    score = serializers.IntegerField()
+    reason = serializers.CharField()
+    policy_reference = serializers.CharField(help_text="The policy file and line behind the decision.")
+    policy_version = serializers.CharField()
+
+
+class EligibilitySerializer(serializers.Serializer):
+    resident_id = serializers.CharField()
+    decisions = DecisionSerializer(many=True, help_text="One decision, or one per service without ?service=.")
+
+
+class EventSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_type = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    status = serializers.CharField(help_text="applied, retracted or voided.")
+
+
+class AgencySummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LedgerEntryExplainedSerializer(serializers.Serializer):
+    """One ledger line with everything needed to understand it."""
+
+    id = serializers.IntegerField()
+    date = serializers.DateTimeField(source="created_at", help_text="When the entry was written.")
+    kind = serializers.CharField(help_text="opening, rule, reversal or expiry.")
+    delta = serializers.IntegerField()
+    balance_after = serializers.IntegerField(help_text="The running balance after this entry.")
+    rule_id = serializers.CharField()
+    rule_title = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+    legal_basis = serializers.SerializerMethodField()
+    rule_in_force = serializers.SerializerMethodField(help_text="Whether the policy in force still has the rule.")
+    policy_version = serializers.CharField(help_text="The policy version that produced the entry.")
+    event = EventSummarySerializer()
+    reporting_agency = AgencySummarySerializer(source="event.agency")
+    reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    expires_on = serializers.DateField(allow_null=True)
+
+    def _explained(self, entry):
+        from points.explain import entry_explanation
+
+        cache = self.context.setdefault("_explained", {})
+        if entry.pk not in cache:
+            cache[entry.pk] = entry_explanation(entry=entry, policy=self.context["policy"])
+        return cache[entry.pk]
+
+    def get_rule_title(self, entry) -> str:
+        return self._explained(entry).title
+
+    def get_explanation(self, entry) -> str:
+        return self._explained(entry).explanation
+
+    def get_legal_basis(self, entry) -> str:
+        return self._explained(entry).legal_basis
+
+    def get_rule_in_force(self, entry) -> bool:
+        return self._explained(entry).rule_in_force

@@ -1,0 +1,81 @@
+"""Per-caller request limits (DRF throttles) on a fixed window counted in Django's cache.
+
+DRF's ``SimpleRateThrottle`` keeps every request's timestamp in one cache value,
+which costs O(rate) per request at the thousands-per-minute rates agencies need;
+a counter per caller and window costs one ``incr``. The limit is per agency (so
+rotating a token does not reset it) and per official.
+"""
+import time
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from api.authentication import request_agency
+
+DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """'600/min' -> (600, 60); None or '' -> None (no limit)."""
+    if not rate:
+        return None
+    count, period = rate.split("/")
+    return int(count), DURATIONS[period.strip()[0]]
+
+
+class FixedWindowThrottle(BaseThrottle):
+    """At most N requests per caller per window; ``wait()`` is the time to the next window."""
+
+    scope = ""
+
+    def __init__(self):
+        self._wait = 0.0
+
+    def caller(self, request) -> str | None:
+        agency = request_agency(request)
+        if agency is not None:
+            return f"agency:{agency.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return None
+
+    def allow_request(self, request, view):
+        limits = parse_rate(api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
+        caller = self.caller(request)
+        if limits is None or caller is None:
+            return True
+        limit, duration = limits
+        now = time.time()
+        window = int(now // duration)
+        key = f"throttle:{self.scope}:{caller}:{duration}:{window}"
+        count = _count(key, duration + 1)
+        if count <= limit:
+            return True
+        self._wait = (window + 1) * duration - now
+        return False
+
+    def wait(self):
+        return self._wait
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter and return it: one cache round trip once the window has begun."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # first request of the window
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)  # another worker started it in between
+
+
+class CallerThrottle(FixedWindowThrottle):
+    """Every API request of one agency or official."""
+
+    scope = "caller"
+
+
+class BatchThrottle(FixedWindowThrottle):
+    """Batch requests, limited separately because each carries up to 1,000 reports."""
+
+    scope = "batch"

@@ -1,0 +1,170 @@
+"""POST /api/v1/events/: one report, idempotency, and every input error the issue names."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from citizens.models import Citizen
+from points.models import Event, LedgerEntry
+from tests.api.conftest import assert_error, report_body
+
+URL = "/api/v1/events/"
+
+
+def events_of(citizen):
+    return Event.objects.filter(citizen=citizen).exclude(event_type="enrolment").count()
+
+
+def test_report_returns_event_entries_score_and_grade(make_citizen, as_agency):
+    citizen = make_citizen()
+    response = as_agency("court").post(URL, report_body(citizen))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    event = Event.objects.get(pk=body["event_id"])
+    entry = LedgerEntry.objects.get(event=event)
+    assert body["replayed"] is False and body["status"] == "applied"
+    assert body["entries"] == [{"id": entry.pk, "rule_id": entry.rule_id, "rule_title": entry.rule_title,
+                                "kind": "rule", "delta": -50, "balance_after": 950,
+                                "expires_on": entry.expires_on and entry.expires_on.isoformat()}]
+    assert (body["score"], body["grade"]) == (950, "B")
+    assert body["policy_version"] == event.policy_version and event.agency.code == "court"
+
+
+def test_same_key_and_body_replays_the_original(make_citizen, as_agency):
+    citizen = make_citizen()
+    client = as_agency("court")
+    first = client.post(URL, report_body(citizen)).json()
+    again = client.post(URL, report_body(citizen))
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    body = again.json()
+    assert body["replayed"] is True
+    assert (body["event_id"], body["entries"]) == (first["event_id"], first["entries"])
+    assert Citizen.objects.get(pk=citizen.pk).score == 950 and events_of(citizen) == 1
+
+
+def test_key_in_header_is_the_same_key(make_citizen, as_agency):
+    citizen = make_citizen()
+    client = as_agency("court")
+    body = report_body(citizen)
+    del body["idempotency_key"]
+    first = client.post(URL, body, HTTP_IDEMPOTENCY_KEY="hdr-1")
+    again = client.post(URL, {**body, "idempotency_key": "hdr-1"})
+    assert first.status_code == 201 and again.json()["replayed"] is True
+    assert again.json()["event_id"] == first.json()["event_id"]
+
+
+def test_same_key_other_body_is_409(make_citizen, as_agency):
+    citizen = make_citizen()
+    client = as_agency("court")
+    client.post(URL, report_body(citizen))
+    response = client.post(URL, report_body(citizen, event_type="drunk_driving_conviction"))
+    assert_error(response, 409, "idempotency_conflict")
+    assert Citizen.objects.get(pk=citizen.pk).score == 950 and events_of(citizen) == 1
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"event_type": "jaywalking_at_night"}, "event_type"),
+    ({"occurred_at": (timezone.now() + datetime.timedelta(days=2)).isoformat()}, "occurred_at"),
+    ({"occurred_at": "2023-01-01T00:00:00+08:00"}, "occurred_at"),  # before enrolment
+    ({"occurred_at": "2025-03-01T10:00:00"}, "occurred_at"),  # no time zone
+    ({"occurred_at": "yesterday"}, "occurred_at"),
+    ({"occurred_at": 1700000000}, "occurred_at"),
+    ({"resident_id": "110105194912310021"}, "resident_id"),  # wrong check character
+    ({"resident_id": "12345"}, "resident_id"),
+    ({"resident_id": ["not", "a", "string"]}, "resident_id"),
+    ({"attributes": "media_reported"}, "attributes"),
+    ({"attributes": {"k" * 10000: 1}}, "attributes"),
+    ({"attributes": {"media_reported": "nul\u0000byte"}}, "attributes"),
+    ({"idempotency_key": ""}, "idempotency_key"),
+    ({"idempotency_key": "x" * 129}, "idempotency_key"),
+    ({"idempotency_key": None}, "idempotency_key"),
+    ({"idempotency_key": "nul\u0000"}, "idempotency_key"),
+])
+def test_bad_input_is_400_naming_the_field_and_writes_nothing(make_citizen, as_agency, change, field):
+    citizen = make_citizen()
+    body = {**report_body(citizen), **change}
+    assert_error(as_agency("court").post(URL, body), 400, "invalid", field)
+    assert events_of(citizen) == 0 and Citizen.objects.get(pk=citizen.pk).score == 1000
+
+
+@pytest.mark.parametrize("event_type, attributes, field", [
+    ("bribery_conviction", {}, "attributes.case_number"),  # missing
+    ("bribery_conviction", {"case_number": 17}, "attributes.case_number"),  # mistyped
+    ("bribery_conviction", {"case_number": "1", "colour": "red"}, "attributes.colour"),  # unknown
+])
+def test_missing_mistyped_or_unknown_attribute_is_400(make_citizen, as_agency, event_type, attributes, field):
+    citizen = make_citizen()
+    body = report_body(citizen, event_type=event_type, attributes=attributes)
+    assert_error(as_agency("court").post(URL, body), 400, "invalid", field)
+    assert events_of(citizen) == 0
+
+
+def test_missing_fields_are_all_named(as_agency, db):
+    body = assert_error(as_agency("court").post(URL, {}), 400, "invalid")
+    assert {"resident_id", "event_type", "occurred_at"} <= set(body["field_errors"])
+
+
+def test_header_and_field_keys_must_agree(make_citizen, as_agency):
+    citizen = make_citizen()
+    response = as_agency("court").post(URL, report_body(citizen), HTTP_IDEMPOTENCY_KEY="other")
+    assert_error(response, 400, "invalid", "idempotency_key")
+
+
+def test_unknown_citizen_is_404(as_agency, db):
+    body = {**report_body(Citizen(resident_id="11010519491231002X"))}
+    assert_error(as_agency("court").post(URL, body), 404, "not_found")
+
+
+def test_citizen_not_enrolled_is_422(make_citizen, as_agency):
+    young = make_citizen(birth_date=timezone.localdate() - datetime.timedelta(days=13 * 365), enrol=False)
+    assert_error(as_agency("court").post(URL, report_body(young)), 422, "not_enrolled")
+    dead = make_citizen()
+    Citizen.objects.filter(pk=dead.pk).update(status="deceased")
+    assert_error(as_agency("court").post(URL, report_body(dead, key="k2")), 422, "not_enrolled")
+
+
+def test_agency_may_report_only_its_own_event_types(make_citizen, as_agency):
+    citizen = make_citizen()
+    body = assert_error(as_agency("community").post(URL, report_body(citizen)), 403, "forbidden")
+    assert "bribery_conviction" in body["message"]
+    assert events_of(citizen) == 0
+
+
+def test_system_event_type_is_refused(make_citizen, as_agency):
+    citizen = make_citizen()
+    body = report_body(citizen, event_type="official_adjustment", attributes={"points": 10, "reason": "x"})
+    assert_error(as_agency("court").post(URL, body), 403, "forbidden")
+
+
+def test_service_agency_and_official_may_not_report(make_citizen, as_agency, as_official):
+    citizen = make_citizen()
+    body = assert_error(as_agency("licensing").post(URL, report_body(citizen)), 403, "forbidden")
+    assert "eligibility" in body["message"]
+    assert_error(as_official.post(URL, report_body(citizen)), 403, "forbidden")
+    assert events_of(citizen) == 0
+
+
+@pytest.mark.parametrize("raw, content_type, status, code", [
+    (b'{"resident_id": ', "application/json", 400, "malformed_request"),
+    (b"[1, 2, 3]", "application/json", 400, "invalid"),
+    (b'"just a string"', "application/json", 400, "invalid"),
+    (b"null", "application/json", 400, "invalid"),
+    (b'{"occurred_at": NaN}', "application/json", 400, "malformed_request"),
+    (b"\xff\xfe garbage", "application/json", 400, "malformed_request"),
+    (b"resident_id=1", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    (b"<xml/>", "text/xml", 415, "unsupported_media_type"),
+])
+def test_unparseable_bodies_get_the_error_shape(as_agency, db, raw, content_type, status, code):
+    response = as_agency("court").generic("POST", URL, raw, content_type=content_type)
+    assert_error(response, status, code)
+
+
+def test_get_is_not_allowed(as_agency, db):
+    assert_error(as_agency("court").get(URL), 405, "method_not_allowed")
+
+
+def test_oversized_body_is_413_before_parsing(as_agency, db, settings):
+    settings.API_MAX_BODY_BYTES = 1000
+    body = '{"attributes": {"x": "' + "y" * 2000 + '"}}'
+    response = as_agency("court").generic("POST", URL, body, content_type="application/json")
+    assert_error(response, 413, "request_too_large")
