@@ -2,7 +2,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from points.services import event_report
 from points.synthetic import PILOT_START
@@ -30,6 +29,12 @@ def report(agencies):
     return make
 
 
-@pytest.fixture
-def official(db):
-    return get_user_model().objects.create_user("official", password="pw-official-1", is_staff=True)
+# The API tests' fixtures (agency tokens and clients, an official with a known password, clean throttles).
+from tests.api.conftest import (  # noqa: E402, F401
+    _clean_throttle_counters,
+    _fast_password_hashing,
+    as_agency,
+    as_official,
+    official,
+    tokens,
+)
