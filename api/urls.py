@@ -3,9 +3,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import views
+from api.exceptions import not_found_view
 from appeals import api as appeals_api
 from statements import api as statements_api
-from api.exceptions import not_found_view
 
 v1 = [
     path("events/", views.EventReportView.as_view(), name="api-events"),

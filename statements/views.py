@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 
+from audit.services import access_log_record
 from points.exceptions import ApplicationError
 from points.selectors import citizen_get
 from statements.pdf import statement_pdf
@@ -12,15 +13,19 @@ from statements.selectors import citizen_statement
 PERMISSION = "citizens.view_citizen"
 
 
-def _citizen(resident_id):
+def _citizen(request, resident_id, action):
+    """The citizen, with the read written to the access log."""
     try:
-        return citizen_get(resident_id=resident_id)
+        citizen = citizen_get(resident_id=resident_id)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
+    access_log_record(actor=request.user.get_username(), actor_kind="user", citizen=citizen, action=action,
+                      channel="admin", path=request.get_full_path())
+    return citizen
 
 
 def statement_html(request, resident_id):
-    citizen = _citizen(resident_id)
+    citizen = _citizen(request, resident_id, "statement.read")
     statement = citizen_statement(citizen=citizen)
     context = {**admin.site.each_context(request), "title": f"Statement — {citizen}", "citizen": citizen,
                "statement": statement}
@@ -28,7 +33,7 @@ def statement_html(request, resident_id):
 
 
 def statement_pdf_download(request, resident_id):
-    citizen = _citizen(resident_id)
+    citizen = _citizen(request, resident_id, "statement.pdf")
     response = HttpResponse(statement_pdf(citizen_statement(citizen=citizen)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="statement-{citizen.resident_id}.pdf"'
     return response

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from PIL import Image
 
 from appeals.services import appeal_file, appeal_reject, appeal_start_review, appeal_uphold
+from audit.models import AccessLog
 from citizens.models import Citizen
 from points.corrections import event_correct
 from points.expiry import points_expire
@@ -134,6 +135,8 @@ def test_admin_statement_page_and_pdf_download(client, viewer, scenario):
     pdf = client.get(f"/admin/statements/{scenario.resident_id}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and scenario.resident_id in pdf["Content-Disposition"]
+    logged = AccessLog.objects.filter(citizen=scenario).order_by("id").values_list("actor", "action", "channel")
+    assert list(logged) == [("viewer", "statement.read", "admin"), ("viewer", "statement.pdf", "admin")]
 
 
 def test_admin_statement_needs_the_permission(client, django_user_model, scenario):
