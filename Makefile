@@ -16,7 +16,8 @@ install: $(VENV)/.installed
 ## Start the server on SQLite with migrations, demo data and a printed admin login.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
+	$(PY) manage.py setup_roles
+	$(PY) manage.py demo_setup --host $(HOST)
 	$(PY) manage.py runserver $(HOST)
 
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "statements",
     "audit",
     "api",
+    "officials",
 ]
 
 MIDDLEWARE = [

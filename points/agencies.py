@@ -11,7 +11,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
-from points.exceptions import Forbidden, ValidationFailed
+from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency
 
 TOKEN_BYTES = 32
@@ -64,6 +64,8 @@ def agency_rotate_token(*, agency: Agency) -> str:
 
 def agency_deactivate(*, agency: Agency) -> None:
     """Stop an agency from using the API; its past reports stay as they are."""
+    if agency.kind == Agency.Kind.SYSTEM:
+        raise InvalidState("The register's own agency cannot be deactivated.")
     Agency.objects.filter(pk=agency.pk).update(is_active=False)
     agency.is_active = False
 

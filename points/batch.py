@@ -18,8 +18,7 @@ from django.utils import timezone
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
 from points.exceptions import ApplicationError, IdempotencyConflict
-from points.ingest import _Item as IngestItem
-from points.ingest import _write as ingest_write
+from points.ingest import IngestItem, write_batch
 from points.models import Agency, Event, LedgerEntry
 from points.selectors import citizen_get
 from points.services import ReportResult, event_report, report_fingerprint, validate_report
@@ -130,7 +129,7 @@ def _apply_together(agency, fresh, results) -> None:
             citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
                 [i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
             valid = [p for p in fresh if _validate(agency, p, citizens, policy, now, results)]
-            ingest_write([IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
+            write_batch([IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
                                      fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned)
                           for p in valid], policy, now)
     except DatabaseError:

@@ -35,7 +35,7 @@ class IngestReport:
 
 
 @dataclass
-class _Item:
+class IngestItem:
     line: int
     agency: Agency
     data: dict
@@ -79,7 +79,7 @@ def _apply_batch(batch, agencies, report: IngestReport, now) -> None:
                 {i.data["resident_id"] for i in items}, field_name="resident_id"
             )
             valid = [item for item in items if _validate(item, citizens, policy, now, report)]
-            report.entries += _write(valid, policy, now)
+            report.entries += write_batch(valid, policy, now)
             report.applied += len(valid)
     except DatabaseError:
         # A concurrent writer got in first (e.g. the same key); fall back to the one-by-one path.
@@ -87,7 +87,7 @@ def _apply_batch(batch, agencies, report: IngestReport, now) -> None:
             _report_one(item, report, now)
 
 
-def _parse(number, text, agencies, report) -> _Item | None:
+def _parse(number, text, agencies, report) -> IngestItem | None:
     try:
         data = json.loads(text)
         if not isinstance(data, dict):
@@ -107,7 +107,7 @@ def _parse(number, text, agencies, report) -> _Item | None:
         return None
     attributes = data.get("attributes") or {}
     fingerprint = report_fingerprint(data["resident_id"], data["event_type"], occurred_at, attributes)
-    return _Item(number, agency, data, occurred_at, fingerprint)
+    return IngestItem(number, agency, data, occurred_at, fingerprint)
 
 
 def _parse_time(value) -> datetime.datetime:
@@ -143,7 +143,7 @@ def _drop_replays(items, report) -> list:
     return fresh
 
 
-def _validate(item: _Item, citizens, policy, now, report) -> bool:
+def _validate(item: IngestItem, citizens, policy, now, report) -> bool:
     try:
         item.citizen = citizens.get(item.data["resident_id"])
         if item.citizen is None:
@@ -159,7 +159,7 @@ def _validate(item: _Item, citizens, policy, now, report) -> bool:
     return True
 
 
-def _write(items, policy, now) -> int:
+def write_batch(items, policy, now) -> int:
     """Insert the batch's events and entries and update standings; returns the entry count.
 
     The items' citizens are the locked rows, one instance per person, so
@@ -189,7 +189,7 @@ def _write(items, policy, now) -> int:
     return len(entries)
 
 
-def _report_one(item: _Item, report: IngestReport, now) -> None:
+def _report_one(item: IngestItem, report: IngestReport, now) -> None:
     try:
         result = event_report(
             agency=item.agency, resident_id=item.data["resident_id"], event_type=item.data["event_type"],

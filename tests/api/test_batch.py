@@ -121,7 +121,7 @@ def test_when_the_joint_write_fails_each_item_is_applied_on_its_own(make_citizen
     def collide(*args, **kwargs):
         raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(batch, "ingest_write", collide)
+    monkeypatch.setattr(batch, "write_batch", collide)
     citizen = make_citizen()
     items = [report_body(citizen, key="x1"), report_body(citizen, key="x2", event_type="nope"),
              report_body(citizen, key="x3", event_type="drunk_driving_conviction")]

@@ -1,13 +1,11 @@
 """Retries racing each other through the API on PostgreSQL: applied exactly once."""
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from citizens.models import Citizen
 from points.models import Event, LedgerEntry
 from tests.api.conftest import report_body
+from tests.threads import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
@@ -15,15 +13,11 @@ THREADS = 8
 
 def _post_from_threads(token, path, body):
     def send(_):
-        try:
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-            return client.post(path, body)
-        finally:
-            connection.close()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post(path, body)
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(send, range(THREADS)))
+    return run_in_threads(THREADS, send)
 
 
 def test_same_report_from_8_threads_is_applied_once(make_citizen, tokens):

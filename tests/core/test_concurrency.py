@@ -1,27 +1,15 @@
 """Concurrent reports for one citizen give the exact total on PostgreSQL."""
 import datetime
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from citizens.models import Citizen
 from points.models import Event, LedgerEntry
 from points.services import event_report
 from points.synthetic import PILOT_START
+from tests.threads import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_threads(count, work):
-    def wrapped(index):
-        try:
-            return work(index)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(wrapped, range(count)))
 
 
 def test_8_threads_x_50_events_give_exact_score(make_citizen, agencies):
@@ -36,7 +24,7 @@ def test_8_threads_x_50_events_give_exact_score(make_citizen, agencies):
                          occurred_at=PILOT_START + datetime.timedelta(hours=thread * 50 + number),
                          attributes=attributes, idempotency_key=f"t{thread}-{number}")
 
-    _run_threads(8, worker)
+    run_in_threads(8, worker)
     citizen = Citizen.objects.get(pk=citizen.pk)
     entries = LedgerEntry.objects.filter(citizen=citizen)
     assert Event.objects.filter(citizen=citizen).exclude(event_type="enrolment").count() == 400
@@ -57,7 +45,7 @@ def test_same_report_from_8_threads_applies_once(make_citizen, agencies):
                             event_type="bribery_conviction", occurred_at=PILOT_START + datetime.timedelta(days=3),
                             attributes={"case_number": "X1"}, idempotency_key="retry-me")
 
-    results = _run_threads(8, worker)
+    results = run_in_threads(8, worker)
     assert sum(r.created for r in results) == 1
     assert len({r.event.pk for r in results}) == 1
     citizen = Citizen.objects.get(pk=citizen.pk)

@@ -12,8 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--citizens", type=int, default=500)
         parser.add_argument("--events", type=int, default=3000)
+        parser.add_argument("--host", default="127.0.0.1:8000", help="Where the server will listen, for the URLs.")
 
-    def handle(self, *args, citizens, events, **options):
+    def handle(self, *args, citizens, events, host, **options):
         result = demo_setup(citizens=citizens, events=events)
         ingest = result["ingest"]
         self.stdout.write(
@@ -22,5 +23,6 @@ class Command(BaseCommand):
             f"{ingest.duplicates} were already there, {len(ingest.rejected)} rejected."
         )
         self.stdout.write(self.style.SUCCESS(
-            f"\n  Admin:    http://127.0.0.1:8000/admin/\n  Login:    admin\n  Password: {result['password']}\n"
+            f"\n  Admin:    http://{host}/admin/\n  Login:    admin\n  Password: {result['password']}\n"
+            f"  API docs: http://{host}/api/docs/ (tokens: manage.py rotate_token police)\n"
         ))

@@ -1,0 +1,74 @@
+"""Admin for the citizen register: find a person fast, see why their score is what it is.
+
+The detail page adds the standing, the eligibility for every service, a score chart with the grade
+bands and the explained ledger (newest first, paginated) to the read-only record.
+"""
+import re
+
+from django.contrib import admin, messages
+
+from citizens.models import Citizen
+from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
+from officials.admin_mixins import grade_badge
+from officials.citizen_page import citizen_page_context
+from officials.selectors import citizens_with_id_prefix
+from points.exceptions import ApplicationError
+from points.services import citizen_enroll
+
+RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
+RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
+
+
+@admin.register(Citizen)
+class CitizenAdmin(admin.ModelAdmin):
+    list_display = ["resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
+    list_filter = [DistrictFilter, GradeFilter, "status", EnrolmentFilter]
+    search_fields = ["resident_id", "name"]  # the actual lookups are in get_search_results
+    search_help_text = "A full resident ID, the first digits of one, or part of a name."
+    show_full_result_count = False
+    list_per_page = 50
+    change_form_template = "admin/citizens/citizen/change_form.html"
+    fieldsets = [
+        ("Identity", {"fields": ["resident_id", "name", "birth_date", "sex"]}),
+        ("Residence", {"fields": ["district", "status"]}),
+        ("Register", {"fields": ["enrolled_at", "created_at"]}),
+    ]
+    standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at"]
+
+    @admin.display(description="grade", ordering="grade")
+    def grade_display(self, obj):
+        return grade_badge(obj.grade)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if RESIDENT_ID.match(term):
+            return queryset.filter(resident_id=term.upper()), False
+        if RESIDENT_ID_PREFIX.match(term):
+            return citizens_with_id_prefix(queryset, term), False
+        return queryset.filter(name__icontains=term), False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Score and grade only ever move through the ledger; identity is fixed once registered.
+        return self.standing_fields + (["resident_id", "birth_date"] if obj else [])
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a person's record and ledger are kept; use status (moved away, deceased)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change or obj.status != Citizen.Status.ACTIVE:
+            return
+        try:
+            citizen_enroll(citizen=obj)
+            obj.refresh_from_db()
+            self.message_user(request, f"{obj.name} enrolled with {obj.score} points.", messages.SUCCESS)
+        except ApplicationError as exc:
+            self.message_user(request, f"Registered but not enrolled: {exc.message}", messages.WARNING)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        citizen = self.get_object(request, object_id)
+        extra = citizen_page_context(citizen=citizen, user=request.user, page=request.GET.get("ledger_page"))\
+            if citizen else {}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

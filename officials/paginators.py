@@ -1,0 +1,29 @@
+"""A paginator for the admin's million-row lists (events, ledger entries)."""
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
+
+ESTIMATE_ABOVE = 100_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """Unfiltered lists on PostgreSQL take the planner's row estimate instead of COUNT(*).
+
+    COUNT(*) over a million events costs ~140 ms on this machine on every page view; the estimate
+    (kept by ANALYZE / autovacuum) is free. Filtered lists, small tables and SQLite count exactly.
+    """
+
+    @cached_property
+    def count(self):
+        estimate = self._estimate()
+        return estimate if estimate is not None else super().count
+
+    def _estimate(self):
+        query = getattr(self.object_list, "query", None)
+        if connection.vendor != "postgresql" or query is None or query.where:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                           [query.model._meta.db_table])
+            row = cursor.fetchone()
+        return row[0] if row and row[0] >= ESTIMATE_ABOVE else None

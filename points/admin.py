@@ -1,0 +1,287 @@
+"""Admin for agencies, events, ledger entries and grade changes.
+
+The admin is a window, not a pen: events and ledger entries are read-only for everyone; the only
+writes (retraction, agency creation, deactivation, token rotation) call service functions.
+"""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from officials.admin_filters import EventTypeFilter, RuleFilter
+from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
+from officials.paginators import EstimatedCountPaginator
+from officials.services import RETRACT_PERMISSION, event_retract_by_official
+from points.agencies import agency_deactivate
+from points.exceptions import ApplicationError
+from points.models import Agency, Event, GradeChange, LedgerEntry
+
+# --- agencies ----------------------------------------------------------------
+
+
+class AgencyCreateForm(forms.ModelForm):
+    """What an official types to create an agency; the token is made by the service."""
+
+    event_types = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "kind", "event_types"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from rules.registry import current_policy
+
+        types = current_policy().event_types.values()
+        self.fields["event_types"].choices = [(t.name, f"{t.name} — {t.title}") for t in types if not t.system]
+        self.fields["kind"].choices = [(k, label) for k, label in Agency.Kind.choices if k != Agency.Kind.SYSTEM]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "is_active", "token_prefix", "event_type_list", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    fields = readonly_fields = ["code", "name", "kind", "event_types", "is_active", "token_prefix", "created_at"]
+    actions = ["deactivate_selected"]
+    change_form_template = "admin/points/agency/change_form.html"
+
+    @admin.display(description="event types")
+    def event_type_list(self, obj):
+        return ", ".join(obj.event_types) or "—"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes go through deactivate / rotate token, never a free edit
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # agencies' reports stay on the record
+
+    def _may_manage(self, request):
+        return request.user.has_perm("points.change_agency")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Create through ``agency_create``; the new token is shown once, on the response page."""
+        from points.agencies import agency_create
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AgencyCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                agency, token = agency_create(**{name: form.cleaned_data[name] for name in form.Meta.fields})
+            except ApplicationError as exc:
+                _add_errors(form, exc)
+            else:
+                self.log_addition(request, agency, "Created with a new API token")
+                return self._token_page(request, agency, token, "created")
+        context = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
+                   "title": "Add agency"}
+        return TemplateResponse(request, "admin/points/agency/add.html", context)
+
+    def _token_page(self, request, agency, token, what):
+        context = {**self.admin_site.each_context(request), "agency": agency, "token": token, "what": what,
+                   "opts": self.opts, "title": f"API token for {agency.code}"}
+        response = TemplateResponse(request, "admin/points/agency/token.html", context)
+        response["Cache-Control"] = "no-store"  # the token is shown once and never cached
+        return response
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.rotate_token_view)
+        return [path("<int:pk>/rotate-token/", view, name="points_agency_rotate_token"), *super().get_urls()]
+
+    def rotate_token_view(self, request, pk):
+        if not self._may_manage(request):
+            raise PermissionDenied
+        agency = get_object_or_404(Agency, pk=pk)
+        if request.method == "POST":
+            from points.agencies import agency_rotate_token
+
+            try:
+                token = agency_rotate_token(agency=agency)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return redirect("admin:points_agency_change", agency.pk)
+            self.log_change(request, agency, "API token rotated")
+            return self._token_page(request, agency, token, "rotated")
+        context = {**self.admin_site.each_context(request), "agency": agency, "opts": self.opts,
+                   "title": f"Rotate the API token of {agency.code}?"}
+        return TemplateResponse(request, "admin/points/agency/rotate_confirm.html", context)
+
+    @admin.action(description="Deactivate selected agencies", permissions=["manage"])
+    def deactivate_selected(self, request, queryset):
+        for agency in queryset:
+            try:
+                agency_deactivate(agency=agency)
+                self.log_change(request, agency, "Deactivated")
+                self.message_user(request, f"{agency.code} deactivated.", messages.SUCCESS)
+            except ApplicationError as exc:
+                self.message_user(request, f"{agency.code}: {exc.message}", messages.ERROR)
+
+    def has_manage_permission(self, request):
+        return self._may_manage(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_manage": self._may_manage(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _add_errors(form, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form, on the fields it names."""
+    named = {k: v for k, v in exc.field_errors.items() if k in form.fields}
+    for name, messages_ in named.items():
+        form.add_error(name, messages_)
+    if not named:
+        form.add_error(None, exc.message)
+
+
+# --- events --------------------------------------------------------------------
+
+
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The ledger entries an event caused, including their reversals."""
+
+    model = LedgerEntry
+    fk_name = "event"
+    fields = ["id", "kind", "rule_id", "rule_title", "delta", "balance_after", "reverses", "reason", "created_at"]
+    readonly_fields = fields
+    ordering = ["id"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), strip=True,
+                             help_text="Shown on the citizen's record. Required.")
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "event_type", "citizen_display", "agency", "occurred_at", "reported_at", "status"]
+    list_filter = [EventTypeFilter, "agency", "status", ("occurred_at", admin.DateFieldListFilter)]
+    list_select_related = ["citizen", "agency"]
+    search_fields = ["=citizen__resident_id", "=idempotency_key", "=id"]
+    search_help_text = "Exact resident ID, idempotency key or event number."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
+    list_per_page = 50
+    fields = ["citizen", "event_type", "agency", "reported_by", "occurred_at", "reported_at", "attributes",
+              "idempotency_key", "policy_version", "status", "status_reason", "status_changed_at",
+              "status_changed_by", "corrects", "fingerprint"]
+    readonly_fields = fields
+    inlines = [EntryInline]
+    actions = ["retract_selected"]
+    change_form_template = "admin/points/event/change_form.html"
+
+    @admin.display(description="citizen", ordering="citizen__resident_id")
+    def citizen_display(self, obj):
+        return citizen_link(obj.citizen)
+
+    def has_retract_permission(self, request):
+        return request.user.is_staff and request.user.has_perm(RETRACT_PERMISSION)
+
+    @admin.action(description="Retract selected events (with a written reason)", permissions=["retract"])
+    def retract_selected(self, request, queryset):
+        events = list(queryset.select_related("citizen", "agency").order_by("id"))
+        form = RetractForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._retract_all(request, events, form.cleaned_data["reason"])
+            return None
+        context = {**self.admin_site.each_context(request), "events": events, "form": form, "opts": self.opts,
+                   "title": "Retract events", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.retract_view)
+        return [path("<int:pk>/retract/", view, name="points_event_retract"), *super().get_urls()]
+
+    def retract_view(self, request, pk):
+        """The same confirmation for one event, from its own page."""
+        if not self.has_retract_permission(request):
+            raise PermissionDenied
+        event = get_object_or_404(Event.objects.select_related("citizen", "agency"), pk=pk)
+        form = RetractForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._retract_all(request, [event], form.cleaned_data["reason"])
+            return redirect("admin:points_event_change", event.pk)
+        context = {**self.admin_site.each_context(request), "events": [event], "form": form, "opts": self.opts,
+                   "title": "Retract event", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+        return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"may_retract": self.has_retract_permission(request)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def _retract_all(self, request, events, reason):
+        done = []
+        for event in events:
+            try:
+                entries = event_retract_by_official(event=event, reason=reason, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"Event #{event.pk} not retracted: {exc.message}", messages.ERROR)
+                continue
+            self.log_change(request, event, f"Retracted: {reason}")
+            moved = -sum(e.delta for e in entries)
+            done.append(f"#{event.pk} ({moved:+d} points reversed)" if entries else f"#{event.pk}")
+        if done:
+            self.message_user(request, f"Retracted {len(done)} event(s): {', '.join(done)}.", messages.SUCCESS)
+
+
+# --- ledger ----------------------------------------------------------------------
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every ledger line, searchable; nobody, superusers included, may add, change or delete one."""
+
+    list_display = ["id", "created_at", "citizen_display", "kind", "rule_id", "delta", "balance_after",
+                    "event_link", "policy_version_short"]
+    list_filter = ["kind", RuleFilter, ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["citizen", "event"]
+    search_fields = ["=citizen__resident_id", "=rule_id", "=event__id"]
+    search_help_text = "Exact resident ID, rule id or event number."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
+    list_per_page = 50
+    fields = ["citizen", "event", "kind", "rule_id", "rule_title", "policy_version", "delta", "balance_after",
+              "reverses", "reason", "expires_on", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="citizen", ordering="citizen__resident_id")
+    def citizen_display(self, obj):
+        return citizen_link(obj.citizen)
+
+    @admin.display(description="event")
+    def event_link(self, obj):
+        url = reverse("admin:points_event_change", args=[obj.event_id])
+        return format_html('<a href="{}">{} #{}</a>', url, obj.event.event_type, obj.event_id)
+
+    @admin.display(description="policy")
+    def policy_version_short(self, obj):
+        return obj.policy_version[:12]
+
+
+@admin.register(GradeChange)
+class GradeChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["changed_at", "citizen_display", "from_badge", "to_badge", "score", "entry"]
+    list_filter = ["to_grade", "from_grade", ("changed_at", admin.DateFieldListFilter)]
+    list_select_related = ["citizen", "entry"]
+    search_fields = ["=citizen__resident_id"]
+    show_full_result_count = False
+
+    @admin.display(description="citizen")
+    def citizen_display(self, obj):
+        return citizen_link(obj.citizen)
+
+    @admin.display(description="from")
+    def from_badge(self, obj):
+        return grade_badge(obj.from_grade)
+
+    @admin.display(description="to")
+    def to_badge(self, obj):
+        return grade_badge(obj.to_grade)
