@@ -23,6 +23,8 @@ run: install
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
 test: install browser system-deps
 	$(VENV)/bin/ruff check .
+	$(PY) manage.py rules check
+	$(PY) manage.py rules test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 browser:

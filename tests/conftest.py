@@ -13,6 +13,15 @@ from points.synthetic import PILOT_START
 _sequence = itertools.count()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_published_version_checks():
+    """The published-version check (rules/apps.py) queries the database once a second; tests that
+    exercise it install their own (tests/policy)."""
+    from rules import registry
+
+    registry.set_resolver(None)
+
+
 @pytest.fixture
 def agencies(db):
     """The demo agencies keyed by code (police, court, civil_affairs, ..., licensing)."""
