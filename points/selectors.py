@@ -84,6 +84,8 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
 def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
     from appeals.selectors import appeal_open_since  # the appeals app builds on this module
 
+    if citizen.pk is None:  # an unsaved citizen (the policy test runner) has no appeals
+        return None
     since = appeal_open_since(citizen=citizen)
     return timezone.localdate(since) if since else None
 

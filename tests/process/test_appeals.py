@@ -8,6 +8,7 @@ from django.core.management import call_command
 from appeals.models import Appeal
 from appeals.selectors import appeals_overdue
 from appeals.services import appeal_file, appeal_reject, appeal_start_review, appeal_uphold
+from citizens.models import Citizen
 from points.exceptions import InvalidState, ValidationFailed
 from points.models import Event, GradeChange, LedgerEntry
 from points.selectors import eligibility, eligibility_all
@@ -164,3 +165,11 @@ def test_overdue_listing(convicted, make_citizen, report):
     assert lines[0].startswith(f"#{late.pk}\t{citizen.resident_id}\tevent #{event.pk}")
     assert "9 days overdue" in lines[0]
     assert lines[-1] == "1 overdue appeal(s) on 2025-05-10."
+
+
+def test_eligibility_of_an_unsaved_citizen_has_no_appeal(convicted):
+    """The policy test runner asks eligibility for citizens it never saves."""
+    citizen, _ = convicted
+    unsaved = Citizen(resident_id=citizen.resident_id, name="x", birth_date=citizen.birth_date, sex="M",
+                      district="Suicheng", enrolled_at=citizen.enrolled_at, score=930, grade="B")
+    assert eligibility(citizen=unsaved, service_code="driving_licence").under_appeal_since is None
