@@ -56,7 +56,7 @@ def append(**kwargs) -> LedgerEntry:
 
 def apply_rules(*, citizen, event, attributes, policy, at) -> list:
     """Apply every rule the event matches, honouring caps and the floor/ceiling."""
-    caps = CapCounts.load(citizen_ids=[citizen.pk], policy=policy)
+    caps = CapCounts.load(citizen_ids=[citizen.pk], policy=policy, event_types={event.event_type})
     entries = plan_rule_entries(citizen=citizen, event=event, attributes=attributes, policy=policy, at=at,
                                 caps=caps)
     return LedgerEntry.objects.bulk_create(entries)
@@ -97,9 +97,11 @@ class CapCounts:
                 self._counts[key] += 1
 
     @classmethod
-    def load(cls, *, citizen_ids, policy) -> "CapCounts":
-        capped = [rule.id for rule in policy.rules.values() if rule.cap]
-        if not capped:
+    def load(cls, *, citizen_ids, policy, event_types=None) -> "CapCounts":
+        """Counts for the capped rules of ``event_types`` (all types if None); no query if none is capped."""
+        capped = [rule.id for rule in policy.rules.values()
+                  if rule.cap and (event_types is None or rule.event_type in event_types)]
+        if not capped or not citizen_ids:
             return cls([])
         rows = LedgerEntry.objects.filter(
             citizen_id__in=citizen_ids, rule_id__in=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
