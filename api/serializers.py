@@ -234,6 +234,8 @@ class DecisionSerializer(serializers.Serializer):
     reason = serializers.CharField()
     policy_reference = serializers.CharField(help_text="The policy file and line behind the decision.")
     policy_version = serializers.CharField()
+    under_appeal_since = serializers.DateField(
+        allow_null=True, help_text="Set while an appeal against the citizen's record is open: act with care.")
 
 
 class EligibilitySerializer(serializers.Serializer):

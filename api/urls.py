@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api import views
 from api.exceptions import not_found_view
+from appeals import api as appeals_api
+from statements import api as statements_api
 
 v1 = [
     path("events/", views.EventReportView.as_view(), name="api-events"),
@@ -16,6 +18,15 @@ v1 = [
     path("event-types/", views.EventTypesView.as_view(), name="api-event-types"),
     path("services/", views.ServicesView.as_view(), name="api-services"),
     path("policy/", views.PolicyView.as_view(), name="api-policy"),
+    # Due process (appeals/, statements/): appeals, corrections, the citizen statement.
+    path("events/<int:event_id>/appeals/", appeals_api.EventAppealView.as_view(), name="api-events-appeal"),
+    path("events/<int:event_id>/correct/", appeals_api.EventCorrectView.as_view(), name="api-events-correct"),
+    path("appeals/<int:appeal_id>/", appeals_api.AppealView.as_view(), name="api-appeal"),
+    path("appeals/<int:appeal_id>/review/", appeals_api.AppealReviewView.as_view(), name="api-appeal-review"),
+    path("appeals/<int:appeal_id>/uphold/", appeals_api.AppealUpholdView.as_view(), name="api-appeal-uphold"),
+    path("appeals/<int:appeal_id>/reject/", appeals_api.AppealRejectView.as_view(), name="api-appeal-reject"),
+    path("citizens/<str:resident_id>/statement/", statements_api.CitizenStatementView.as_view(),
+         name="api-citizen-statement"),
 ]
 
 urlpatterns = [

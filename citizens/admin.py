@@ -7,6 +7,7 @@ import re
 
 from django.contrib import admin, messages
 
+from audit.services import access_log_record
 from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
@@ -71,4 +72,8 @@ class CitizenAdmin(admin.ModelAdmin):
         citizen = self.get_object(request, object_id)
         extra = citizen_page_context(citizen=citizen, user=request.user, page=request.GET.get("ledger_page"))\
             if citizen else {}
+        if citizen is not None and request.method == "GET":
+            # Every official's look at a person's record is logged, as API reads are (issue 6).
+            access_log_record(actor=request.user.get_username(), actor_kind="user", citizen=citizen,
+                              action="citizen.view", channel="admin", path=request.get_full_path())
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

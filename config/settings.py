@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "rules",
     "citizens",
     "points",
+    "appeals",
+    "notices",
+    "statements",
     "audit",
     "api",
     "officials",
@@ -140,3 +143,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_response_headers"],
 }
+
+# --- Due process (appeals/, notices/, statements/) ---------------------------
+# Delivery channel for notices to citizens: notices.backends.StoredOnlyBackend (default: stored,
+# shown by officials), LogBackend (the "notices" logger) or ConsoleBackend, or your own class.
+NOTICES_BACKEND = os.environ.get("NOTICES_BACKEND", "notices.backends.StoredOnlyBackend")
+# Agency codes allowed to file appeals on a citizen's behalf through the API (officials always may).
+APPEAL_FILING_AGENCIES = [c for c in os.environ.get("APPEAL_FILING_AGENCIES", "").split(",") if c]

@@ -12,17 +12,22 @@ VIEW_RECORDS = [
     "points.view_gradechange",
     "points.view_agency",
     "officials.view_adjustmentproposal",
+    "appeals.view_appeal",
+    "notices.view_notice",
 ]
 VIEW_POLICY = ["rules.view_policyversion", "officials.view_policy"]
 VIEW_DASHBOARD = ["officials.view_dashboard"]
 
 ROLES = {
-    # View, retract, propose and approve adjustments (never one's own).
+    # View, retract, propose and approve adjustments (never one's own); file and decide appeals, correct events.
     "Officials": [
         *VIEW_RECORDS, *VIEW_POLICY, *VIEW_DASHBOARD,
         "officials.retract_event",
         "officials.add_adjustmentproposal",
         "officials.approve_adjustmentproposal",
+        "appeals.add_appeal",
+        "appeals.decide_appeal",
+        "appeals.correct_event",
     ],
     # View only, including the access logs (Django's admin log and the record-access log).
     "Auditors": [*VIEW_RECORDS, *VIEW_POLICY, *VIEW_DASHBOARD, "admin.view_logentry", "audit.view_accesslog"],

@@ -213,7 +213,9 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"may_retract": self.has_retract_permission(request)}
+        extra = {"may_retract": self.has_retract_permission(request),
+                 "may_appeal": request.user.has_perm("appeals.add_appeal"),
+                 "may_correct": request.user.has_perm("appeals.correct_event")}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _retract_all(self, request, events, reason):

@@ -56,3 +56,9 @@ class NotEnrolled(ApplicationError):
 
     code = "not_enrolled"
     http_status = 422
+
+
+class ImmutableRecord(InvalidState):
+    """Someone tried to change or delete a ledger entry or an event (see ``points.immutable``)."""
+
+    code = "immutable_record"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from citizens.models import Citizen
 from points import bulk
 from points.models import GradeChange, LedgerEntry
+from points.signals import standings_changing
 from rules.models import PolicyVersion
 from rules.values import age_on
 
@@ -165,8 +166,9 @@ def save_standings(*, changes, policy, at) -> None:
     """Store new scores and grades for ``(citizen, new_entries)`` pairs, in the order they happened.
 
     A citizen may appear in several pairs (a batch); each grade transition is
-    recorded with the entry that caused it.
+    recorded with the entry that caused it. Sends ``standings_changing`` first (notices).
     """
+    standings_changing.send(sender=LedgerEntry, changes=changes, policy=policy, at=at)
     grade_changes, touched = [], {}
     for citizen, entries in changes:
         if not entries:

@@ -1,4 +1,5 @@
 """Agencies, reported events, the append-only ledger and grade history."""
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from citizens.models import Citizen
+from points.immutable import AppendOnlyModel, AppendOnlyQuerySet, EventQuerySet
 
 
 class Agency(models.Model):
@@ -33,8 +35,11 @@ class Agency(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class Event(models.Model):
-    """An immutable report of something a citizen did, as an agency reported it."""
+class Event(AppendOnlyModel):
+    """An immutable report of something a citizen did, as an agency reported it.
+
+    Only its status changes, through ``points.services.event_withdraw`` (see ``points.immutable``).
+    """
 
     class Status(models.TextChoices):
         APPLIED = "applied", "applied"
@@ -62,6 +67,8 @@ class Event(models.Model):
         help_text="The voided event this one replaces.",
     )
 
+    objects = EventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at", "-id"]
         constraints = [
@@ -73,7 +80,7 @@ class Event(models.Model):
         return f"{self.event_type} #{self.pk}"
 
 
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One change of one citizen's points. Never updated or deleted.
 
     A correction is a new entry that ``reverses`` an earlier one, so the sum of
@@ -103,6 +110,8 @@ class LedgerEntry(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the citizen's previous entry.")
     hash = models.CharField(max_length=64, unique=True, help_text="Hash of this entry chained to prev_hash.")
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         ordering = ["citizen", "id"]
         verbose_name_plural = "ledger entries"
@@ -123,10 +132,15 @@ class LedgerEntry(models.Model):
         return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
 
     def content_for_hash(self, resident_id: str) -> str:
-        """The fields the chain protects, in a fixed order."""
+        """The fields the chain protects, in a fixed order.
+
+        ``created_at`` is written in UTC: the database hands datetimes back in UTC, so an entry
+        hashed with a local-time ``at`` must still verify when read back.
+        """
         return "|".join(str(v) for v in (
             self.prev_hash, resident_id, self.event_id, self.rule_id, self.policy_version, self.kind, self.delta,
-            self.balance_after, self.reverses_id or "", self.reason, self.created_at.isoformat(),
+            self.balance_after, self.reverses_id or "", self.reason,
+            self.created_at.astimezone(datetime.UTC).isoformat(),
             self.expires_on.isoformat() if self.expires_on else "",
         ))
 

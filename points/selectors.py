@@ -1,5 +1,8 @@
 """Reads: citizens, ledgers and eligibility decisions. No writes here."""
+import datetime
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
@@ -42,10 +45,15 @@ class Decision:
     reason: str
     policy_reference: str
     policy_version: str
+    under_appeal_since: datetime.date | None = None
 
 
-def eligibility(*, citizen: Citizen, service_code: str, policy=None) -> Decision:
-    """The decision for one service, with a reason naming the grade and the policy line."""
+_UNKNOWN = object()
+
+
+def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appeal_since=_UNKNOWN) -> Decision:
+    """The decision for one service, with a reason naming the grade and the policy line,
+    and saying so when an appeal against the citizen's record is open."""
     policy = policy or current_policy()
     if not citizen.is_enrolled:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled and has no grade.")
@@ -61,13 +69,30 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None) -> Decision
     if effect.note:
         reason += f" — {effect.note}"
     reason += f" ({reference})."
+    if under_appeal_since is _UNKNOWN:
+        under_appeal_since = _under_appeal_since(citizen)
+    if under_appeal_since:
+        reason += (f" Decision under appeal since {under_appeal_since.isoformat()}: an appeal against an event "
+                   "on this record is open, so act with care.")
     return Decision(
         service=service.code, service_name=service.name, decision=effect.decision, grade=citizen.grade,
         score=citizen.score, reason=reason, policy_reference=reference, policy_version=policy.version,
+        under_appeal_since=under_appeal_since,
     )
+
+
+def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
+    from appeals.selectors import appeal_open_since  # the appeals app builds on this module
+
+    if citizen.pk is None:  # an unsaved citizen (the policy test runner) has no appeals
+        return None
+    since = appeal_open_since(citizen=citizen)
+    return timezone.localdate(since) if since else None
 
 
 def eligibility_all(*, citizen: Citizen) -> list[Decision]:
     """Decisions for every service in the catalogue, in catalogue order."""
     policy = current_policy()
-    return [eligibility(citizen=citizen, service_code=code, policy=policy) for code in policy.services]
+    since = _under_appeal_since(citizen) if citizen.is_enrolled else None
+    return [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=since)
+            for code in policy.services]

@@ -142,12 +142,14 @@ def event_report(
     idempotency_key: str,
     reported_by=None,
     now: datetime.datetime | None = None,
+    corrects: Event | None = None,
 ) -> ReportResult:
     """Record one report and apply every rule it matches; atomic and idempotent.
 
     Resending the same key with the same content returns the original result
     (``created=False``); the same key with other content raises
-    ``IdempotencyConflict``.
+    ``IdempotencyConflict``. ``corrects`` links a corrected report to the voided event it
+    replaces (``points.corrections``).
     """
     now = now or timezone.now()
     attributes = attributes or {}
@@ -163,7 +165,7 @@ def event_report(
     try:
         with transaction.atomic():
             return _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned,
-                                  idempotency_key, fingerprint, reported_by, now)
+                                  idempotency_key, fingerprint, reported_by, now, corrects)
     except IntegrityError:
         # A concurrent request with the same key committed first.
         replay = _replay(agency, idempotency_key, fingerprint)
@@ -190,7 +192,7 @@ def validate_report(*, agency, citizen, event_type, occurred_at, attributes, pol
 
 
 def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, key, fingerprint,
-                   reported_by, now) -> ReportResult:
+                   reported_by, now, corrects=None) -> ReportResult:
     citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
     replay = _replay(agency, key, fingerprint)
     if replay:
@@ -200,7 +202,7 @@ def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, ke
     event = Event.objects.create(
         citizen=citizen, event_type=event_type, occurred_at=occurred_at, reported_at=now, agency=agency,
         reported_by=reported_by, attributes=jsonable_attributes(cleaned), idempotency_key=key,
-        fingerprint=fingerprint, policy_version=policy.version,
+        fingerprint=fingerprint, policy_version=policy.version, corrects=corrects,
     )
     entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=now)
     ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)

@@ -41,7 +41,11 @@ def test_schema_is_openapi_3_and_names_every_endpoint(db):
     assert {"/api/v1/events/", "/api/v1/events/batch/", "/api/v1/events/{event_id}/retract/",
             "/api/v1/citizens/{resident_id}/", "/api/v1/citizens/{resident_id}/ledger/",
             "/api/v1/citizens/{resident_id}/eligibility/", "/api/v1/event-types/", "/api/v1/services/",
-            "/api/v1/policy/"} == set(schema["paths"])
+            "/api/v1/policy/",
+            # due process (appeals/, statements/)
+            "/api/v1/events/{event_id}/appeals/", "/api/v1/events/{event_id}/correct/", "/api/v1/appeals/{appeal_id}/",
+            "/api/v1/appeals/{appeal_id}/review/", "/api/v1/appeals/{appeal_id}/uphold/",
+            "/api/v1/appeals/{appeal_id}/reject/", "/api/v1/citizens/{resident_id}/statement/"} == set(schema["paths"])
     post = schema["paths"]["/api/v1/events/"]["post"]
     assert {"201", "400", "401", "403", "404", "409", "422", "429"} <= set(post["responses"])
     assert set(schema["components"]["securitySchemes"]) == {"agencyToken", "officialBasic", "cookieAuth"}

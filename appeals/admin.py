@@ -1,0 +1,131 @@
+"""Appeals in the admin: file on a citizen's behalf, review, uphold or reject — through appeals.services."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from appeals import services
+from appeals.forms import AppealDecisionForm, AppealFileForm
+from appeals.models import Appeal, AppealTransition
+from points.exceptions import ApplicationError
+
+DECISIONS = {
+    "review": lambda appeal, reasons, by: services.appeal_start_review(appeal=appeal, reasons=reasons, by=by),
+    "uphold": lambda appeal, reasons, by: services.appeal_uphold(appeal=appeal, reasons=reasons, by=by),
+    "reject": lambda appeal, reasons, by: services.appeal_reject(appeal=appeal, reasons=reasons, by=by),
+}
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "decision deadline"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "overdue"), ("no", "not overdue")]
+
+    def queryset(self, request, queryset):
+        overdue = Q(state__in=Appeal.OPEN_STATES, deadline__lt=timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class TransitionInline(admin.TabularInline):
+    model = AppealTransition
+    fields = ("at", "by", "from_state", "to_state", "reasons")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    list_display = ("id", "citizen", "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
+    list_filter = ("state", OverdueFilter, "channel")
+    search_fields = ("citizen__resident_id", "citizen__name", "=event__id")
+    list_select_related = ("citizen", "event")
+    readonly_fields = ("citizen", "event_link", "filed_by", "filed_at", "channel", "grounds", "state", "deadline",
+                       "overdue", "decided_by", "decided_at", "decision_reasons", "policy_version")
+    fields = readonly_fields
+    inlines = [TransitionInline]
+    change_form_template = "admin/appeals/appeal/change_form.html"
+
+    @admin.display(description="event")
+    def event_link(self, appeal):
+        try:
+            url = reverse("admin:points_event_change", args=[appeal.event_id])
+        except NoReverseMatch:  # events not registered in this admin site
+            return f"#{appeal.event_id} {appeal.event.event_type}"
+        return format_html('<a href="{}">#{} {}</a>', url, appeal.event_id, appeal.event.event_type)
+
+    @admin.display(boolean=True, description="overdue")
+    def overdue(self, appeal):
+        return appeal.is_overdue(timezone.localdate())
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("<int:appeal_id>/decide/", decide, name="appeals_appeal_decide")] + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """File an appeal on the citizen's behalf (appeals.services.appeal_file)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"event": request.GET.get("event")} if request.GET.get("event") else None
+        form = AppealFileForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                appeal = services.appeal_file(event=form.cleaned_data["event"], grounds=form.cleaned_data["grounds"],
+                                              by=request.user.get_username(), channel=Appeal.Channel.ADMIN)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, f"Appeal #{appeal.pk} filed; a decision is due by {appeal.deadline}.")
+                return redirect("admin:appeals_appeal_change", appeal.pk)
+        context = {**self.admin_site.each_context(request), "title": "File an appeal", "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/appeals/appeal/file.html", context)
+
+    def decide_view(self, request, appeal_id):
+        """Start the review, uphold or reject (POST only), with the official's written reasons."""
+        if request.method != "POST" or not request.user.has_perm("appeals.decide_appeal"):
+            raise PermissionDenied
+        appeal = get_object_or_404(Appeal, pk=appeal_id)
+        form = AppealDecisionForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Choose what to do.", messages.ERROR)
+        else:
+            try:
+                decide = DECISIONS[form.cleaned_data["action"]]
+                decide(appeal, form.cleaned_data["reasons"], request.user.get_username())
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                appeal.refresh_from_db()
+                self.message_user(request, f"Appeal #{appeal.pk} is now {appeal.get_state_display()}.")
+        return redirect("admin:appeals_appeal_change", appeal.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        appeal = self.get_object(request, object_id)
+        if appeal is not None and appeal.is_open and request.user.has_perm("appeals.decide_appeal"):
+            extra_context["decision_form"] = AppealDecisionForm()
+            extra_context["decide_url"] = reverse("admin:appeals_appeal_decide", args=[appeal.pk])
+        return super().change_view(request, object_id, form_url, extra_context)

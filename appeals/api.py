@@ -1,0 +1,176 @@
+"""Appeals and corrections through the agency API (``/api/v1/``): thin views over the services.
+
+Filing: officials, and the offices listed in ``settings.APPEAL_FILING_AGENCIES`` (e.g. a legal-aid
+office filing on a citizen's behalf). Reviewing, deciding and correcting: officials only.
+"""
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.authentication import request_actor, request_agency, request_is_official
+from api.permissions import NOT_OFFICIAL, Official
+from api.schema import errors
+from api.selectors import MAX_ID, event_get
+from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
+from appeals import services
+from appeals.models import Appeal
+from points.corrections import event_correct
+from points.exceptions import NotFound
+
+APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")
+EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The contested event's id.")
+
+
+class AppealFiler(BasePermission):
+    """Officials, and agencies authorised to file appeals on a citizen's behalf."""
+
+    message = NOT_OFFICIAL
+
+    def has_permission(self, request, view):
+        agency = request_agency(request)
+        if agency is not None:
+            if agency.code in getattr(settings, "APPEAL_FILING_AGENCIES", []):
+                return True
+            self.message = (f"Agency {agency.code} is not authorised to file appeals; an official files them "
+                            "in the admin, or the office is listed in APPEAL_FILING_AGENCIES.")
+            return False
+        return request_is_official(request)
+
+
+class AppealFileSerializer(serializers.Serializer):
+    grounds = serializers.CharField(max_length=10_000, help_text="Why the citizen says the record is wrong.")
+
+
+class AppealReasonsSerializer(serializers.Serializer):
+    reasons = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="",
+                                    help_text="Written reasons; required to uphold or reject.")
+
+
+class AppealTransitionSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField()
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField()
+    reasons = serializers.CharField(allow_blank=True)
+
+
+class AppealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_id = serializers.IntegerField()
+    resident_id = serializers.CharField(source="citizen.resident_id")
+    state = serializers.ChoiceField(choices=Appeal.State.values)
+    channel = serializers.CharField()
+    filed_by = serializers.CharField()
+    filed_at = serializers.DateTimeField()
+    grounds = serializers.CharField()
+    deadline = serializers.DateField(help_text="The decision is due by this day.")
+    decided_by = serializers.CharField(allow_blank=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reasons = serializers.CharField(allow_blank=True)
+    transitions = AppealTransitionSerializer(many=True, source="transitions.all")
+    score = serializers.IntegerField(source="citizen.score", allow_null=True, help_text="The citizen's score now.")
+    grade = serializers.CharField(source="citizen.grade", help_text="The citizen's grade now.")
+
+
+def appeal_get(*, appeal_id: int) -> Appeal:
+    appeal = Appeal.objects.filter(pk=appeal_id).select_related("citizen").first() if 0 < appeal_id <= MAX_ID \
+        else None
+    if appeal is None:
+        raise NotFound(f"No appeal with id {appeal_id}.")
+    return appeal
+
+
+def _appeal_response(appeal: Appeal, code=status.HTTP_200_OK) -> Response:
+    appeal = appeal_get(appeal_id=appeal.pk)  # fresh, with the citizen's new standing
+    return Response(AppealSerializer(appeal).data, status=code)
+
+
+class EventAppealView(APIView):
+    permission_classes = [AppealFiler]
+
+    @extend_schema(operation_id="events_appeal", tags=["appeals"], parameters=[EVENT_ID],
+                   request=AppealFileSerializer, responses={201: AppealSerializer, **errors(400, 404, 409, 415)},
+                   summary="File an appeal against an event",
+                   description="On the citizen's behalf. The decision deadline comes from the policy; while the "
+                               "appeal is open, eligibility answers say the decision is under appeal.")
+    def post(self, request, event_id: int):
+        serializer = AppealFileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor, _ = request_actor(request)
+        appeal = services.appeal_file(event=event_get(event_id=event_id), grounds=serializer.validated_data["grounds"],
+                                      by=actor, channel=Appeal.Channel.API)
+        return _appeal_response(appeal, status.HTTP_201_CREATED)
+
+
+class AppealView(APIView):
+    permission_classes = [AppealFiler]
+
+    @extend_schema(operation_id="appeals_get", tags=["appeals"], parameters=[APPEAL_ID],
+                   responses={200: AppealSerializer, **errors(404)}, summary="An appeal and its history")
+    def get(self, request, appeal_id: int):
+        appeal = appeal_get(appeal_id=appeal_id)
+        agency = request_agency(request)
+        if agency is not None and appeal.filed_by != agency.code:
+            raise NotFound(f"No appeal with id {appeal_id} filed by {agency.code}.")
+        return _appeal_response(appeal)
+
+
+def _decision_view(action: str, service, summary: str):
+    class DecisionView(APIView):
+        permission_classes = [Official]
+
+        @extend_schema(operation_id=f"appeals_{action}", tags=["appeals"], parameters=[APPEAL_ID],
+                       request=AppealReasonsSerializer, responses={200: AppealSerializer, **errors(400, 404, 409, 415)},
+                       summary=summary)
+        def post(self, request, appeal_id: int):
+            serializer = AppealReasonsSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            appeal = service(appeal=appeal_get(appeal_id=appeal_id), reasons=serializer.validated_data["reasons"],
+                             by=request.user.get_username())
+            return _appeal_response(appeal)
+
+    DecisionView.__name__ = f"Appeal{action.title()}View"
+    return DecisionView
+
+
+AppealReviewView = _decision_view("review", services.appeal_start_review, "Start reviewing an appeal")
+AppealUpholdView = _decision_view("uphold", services.appeal_uphold,
+                                  "Uphold an appeal: the event is voided and its points restored")
+AppealRejectView = _decision_view("reject", services.appeal_reject, "Reject an appeal: the record stands")
+
+
+class CorrectionSerializer(serializers.Serializer):
+    attributes = AttributesField(help_text="The event's attributes as they should have been.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the event is corrected.")
+    occurred_at = AwareDateTimeField(required=False, help_text="A corrected date and time, if it was wrong too.")
+
+
+class CorrectionResultSerializer(serializers.Serializer):
+    voided_event_id = serializers.IntegerField(source="voided.pk")
+    event_id = serializers.IntegerField(source="report.event.pk", help_text="The corrected event.")
+    reversals = EntrySerializer(many=True, help_text="Entries that reversed the voided event.")
+    entries = EntrySerializer(many=True, source="report.entries", help_text="Entries the corrected event caused.")
+    score = serializers.IntegerField(source="report.score")
+    grade = serializers.CharField(source="report.grade")
+
+
+class EventCorrectView(APIView):
+    permission_classes = [Official]
+
+    @extend_schema(operation_id="events_correct", tags=["events"], parameters=[EVENT_ID],
+                   request=CorrectionSerializer, responses={201: CorrectionResultSerializer,
+                                                            **errors(400, 403, 404, 409, 415)},
+                   summary="Correct an event's attributes (officials)",
+                   description="Voids the event and reports it again, as the original agency, with the corrected "
+                               "attributes; both stay visible and the new event names the old one. All or nothing.")
+    def post(self, request, event_id: int):
+        serializer = CorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = event_correct(event=event_get(event_id=event_id), attributes=data["attributes"],
+                               reason=data["reason"], occurred_at=data.get("occurred_at"),
+                               by=request.user.get_username(), user=request.user)
+        return Response(CorrectionResultSerializer(result).data, status=status.HTTP_201_CREATED)

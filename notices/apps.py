@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class NoticesConfig(AppConfig):
+    name = "notices"
+    verbose_name = "Notices to citizens"
+
+    def ready(self):
+        from notices import receivers  # noqa: F401  (connects to points.signals)

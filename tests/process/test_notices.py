@@ -1,0 +1,118 @@
+"""Notices: every score or grade change is told to the citizen, stored, and delivered after commit."""
+import io
+import json
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from notices.backends import NoticeBackend
+from notices.models import Notice
+from notices.services import notices_deliver
+from points.ingest import events_ingest
+from points.models import Event, LedgerEntry
+from points.services import event_retract
+from tests.process.conftest import CASE, WHEN
+
+
+class BrokenBackend(NoticeBackend):
+    def send(self, notice):
+        raise ConnectionError("SMS gateway down")
+
+
+def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
+    citizen = make_citizen()
+    opening = Notice.objects.get(citizen=citizen)
+    assert (opening.kind, opening.score_before, opening.score_after, opening.grade_after) == ("enrolment", None,
+                                                                                             1000, "A")
+    assert opening.subject == "You are enrolled with 1000 points (grade A)"
+    result = report(citizen, "drunk_driving_conviction")
+    notice = Notice.objects.get(citizen=citizen, event=result.event)
+    assert (notice.kind, notice.score_before, notice.score_after) == ("points", 1000, 950)
+    assert (notice.grade_before, notice.grade_after, notice.grade_changed) == ("A", "B", True)
+    assert notice.subject == "Your points changed from 1000 to 950 (-50); your grade is now B (was A)"
+    assert notice.rule_ids == ["SN-DRUNK-DRIVING"] and notice.appeal_deadline_days == 30
+    for words in (citizen.resident_id, f"Event #{result.event.pk}", "Conviction for drunk driving",
+                  "rule SN-DRUNK-DRIVING", "A court convicted you of drunk driving",
+                  'Legal basis: Suining pilot scoring table, item "drunk driving conviction" (-50)',
+                  "stop counting on 2028-03-01", "Your grade changed from A to B",
+                  f"appeal against event #{result.event.pk}", "decide within 30 days",
+                  "reported by Suining County People's Court"):
+        assert words in notice.body, words
+    assert notice.delivery_status == "stored" and notice.channel == "notices.backends.StoredOnlyBackend"
+
+
+def test_retraction_notice_says_why_and_is_not_appealable(make_citizen, report, agencies):
+    citizen = make_citizen()
+    result = report(citizen, "drunk_driving_conviction")
+    event_retract(event=result.event, reason="Reported for the wrong person.", agency=agencies["court"])
+    notice = Notice.objects.filter(citizen=citizen, kind="reversal").get()
+    assert (notice.score_before, notice.score_after, notice.grade_before, notice.grade_after) == (950, 1000, "B", "A")
+    assert "Reason: Reported for the wrong person." in notice.body
+    assert notice.appeal_deadline_days is None and "How to appeal" not in notice.body
+
+
+def test_no_notice_survives_a_rolled_back_change(make_citizen, report):
+    citizen = make_citizen()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        report(citizen, "drunk_driving_conviction")
+        raise RuntimeError("the caller's transaction fails after the report")
+    assert list(Notice.objects.filter(citizen=citizen).values_list("kind", flat=True)) == ["enrolment"]
+
+
+def test_bulk_ingest_makes_one_notice_per_citizen_and_event(make_citizen, agencies):
+    citizens = [make_citizen() for _ in range(3)]
+    lines = [json.dumps({"agency": "court", "resident_id": c.resident_id, "event_type": "drunk_driving_conviction",
+                         "occurred_at": WHEN.isoformat(), "attributes": CASE, "idempotency_key": f"k{n}-{c.pk}"})
+             for n in range(2) for c in citizens]
+    result = events_ingest(lines=enumerate(lines, start=1))
+    assert result.applied == 6
+    for citizen in citizens:
+        notices = list(Notice.objects.filter(citizen=citizen, kind="points").order_by("id"))
+        assert [(n.score_before, n.score_after, n.grade_before, n.grade_after) for n in notices] == [
+            (1000, 950, "A", "B"), (950, 900, "B", "B")]
+    assert Notice.objects.filter(kind="points").count() == Event.objects.exclude(event_type="enrolment").count()
+
+
+def test_notice_count_matches_score_changes(make_citizen, report):
+    citizen = make_citizen()
+    report(citizen, "helping_poor", {"media_reported": True})
+    report(citizen, "volunteering", {"hours": 2.0})  # no rule matches: no points, no notice
+    changing_events = LedgerEntry.objects.filter(citizen=citizen).values("event").distinct().count()
+    assert Notice.objects.filter(citizen=citizen).count() == changing_events == 2
+
+
+def test_log_backend_delivers_after_commit(settings, make_citizen, report, caplog,
+                                           django_capture_on_commit_callbacks):
+    settings.NOTICES_BACKEND = "notices.backends.LogBackend"
+    citizen = make_citizen()
+    with caplog.at_level(logging.INFO, logger="notices"):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            result = report(citizen, "drunk_driving_conviction")
+        notice = Notice.objects.get(event=result.event)
+        assert notice.delivery_status == "pending" and not caplog.records  # nothing sent before commit
+        for callback in callbacks:
+            callback()
+    notice.refresh_from_db()
+    assert notice.delivery_status == "delivered" and notice.delivered_at and notice.attempts == 1
+    assert any(f"notice {notice.pk} to {citizen.pk}" in r.getMessage() for r in caplog.records)
+
+
+def test_failed_delivery_keeps_the_change_and_is_retried(settings, make_citizen, report,
+                                                         django_capture_on_commit_callbacks):
+    settings.NOTICES_BACKEND = "tests.process.test_notices.BrokenBackend"
+    citizen = make_citizen()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = report(citizen, "drunk_driving_conviction")
+    notice = Notice.objects.get(event=result.event)
+    assert notice.delivery_status == "failed" and "SMS gateway down" in notice.last_error
+    citizen.refresh_from_db()
+    assert citizen.score == 950  # the ledger write is never undone by a delivery problem
+    settings.NOTICES_BACKEND = "notices.backends.ConsoleBackend"
+    out = io.StringIO()
+    call_command("deliver_notices", stdout=out)
+    notice.refresh_from_db()
+    assert (notice.delivery_status, notice.attempts, notice.last_error) == ("delivered", 2, "")
+    assert "delivered" in out.getvalue()
+    assert notices_deliver() == {"delivered": 0, "failed": 0}
