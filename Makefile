@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint browser system-deps
+.PHONY: install run test lint system-deps
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -21,14 +21,11 @@ run: install
 	$(PY) manage.py runserver $(HOST)
 
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
-test: install browser system-deps
+test: install system-deps
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py rules check
 	$(PY) manage.py rules test
 	$(PY) -m pytest $(PYTEST_ARGS)
-
-browser:
-	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium
 
 ## poppler-utils and a CJK font for the PDF statement tests (installed with apt if missing).
 system-deps:
