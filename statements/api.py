@@ -9,6 +9,7 @@ from api.authentication import request_actor
 from api.permissions import Official
 from api.schema import errors
 from api.serializers import DecisionSerializer
+from appeals.api import AppealTransitionSerializer
 from audit.services import access_log_record
 from points.selectors import citizen_get
 from statements.selectors import citizen_statement
@@ -38,14 +39,6 @@ class StatementLineSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The entry in plain words.")
 
 
-class AppealStepSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    by = serializers.CharField()
-    from_state = serializers.CharField(allow_blank=True)
-    to_state = serializers.CharField()
-    reasons = serializers.CharField(allow_blank=True)
-
-
 class AppealSummarySerializer(serializers.Serializer):
     appeal_id = serializers.IntegerField()
     event_id = serializers.IntegerField()
@@ -60,7 +53,7 @@ class AppealSummarySerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.CharField(allow_blank=True)
     decision_reasons = serializers.CharField(allow_blank=True)
-    steps = AppealStepSerializer(many=True)
+    steps = AppealTransitionSerializer(many=True)
     text = serializers.CharField(help_text="The appeal and its outcome in plain words.")
 
 
