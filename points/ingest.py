@@ -123,12 +123,15 @@ def _parse_time(value) -> datetime.datetime:
 
 def _drop_replays(items, report) -> list:
     """Count lines whose key was applied before (or earlier in the batch); reject reused keys."""
-    keys = {i.data["idempotency_key"] for i in items}
-    seen = {
-        (agency_id, key): fingerprint
-        for agency_id, key, fingerprint in Event.objects.filter(idempotency_key__in=keys)
-        .values_list("agency_id", "idempotency_key", "fingerprint")
-    }
+    keys_by_agency = {}
+    for item in items:
+        keys_by_agency.setdefault(item.agency.pk, set()).add(item.data["idempotency_key"])
+    # Filtering on the agency too lets the (agency, key) unique index answer; on the key
+    # alone both databases scanned the whole events table, batch after batch.
+    seen = {}
+    for agency_id, keys in keys_by_agency.items():
+        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__in=keys)
+        seen.update(((agency_id, key), fp) for key, fp in rows.values_list("idempotency_key", "fingerprint"))
     fresh = []
     for item in items:
         key = (item.agency.pk, item.data["idempotency_key"])
