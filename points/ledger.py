@@ -65,7 +65,7 @@ def apply_rules(*, citizen, event, attributes, policy, at) -> list:
 def plan_rule_entries(*, citizen, event, attributes, policy, at, caps) -> list:
     """Unsaved entries for every matching rule in force on the day the event occurred."""
     occurred_on = timezone.localdate(event.occurred_at)
-    matched = policy.evaluate(event.event_type, attributes, citizen_facts(citizen, occurred_on), occurred_on)
+    matched = policy.matching_rules(event.event_type, attributes, citizen_facts(citizen, occurred_on), occurred_on)
     entries = []
     for rule in matched:
         if rule.cap and caps.reached(citizen.pk, rule, occurred_on):

@@ -162,6 +162,7 @@ class Policy:
     warnings: tuple[Problem, ...] = ()
     _engine_box: list = field(default_factory=list, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _memo_box: list = field(default_factory=list, repr=False)
 
     def grade_for(self, score: int) -> str:
         """The grade of a score (the bands cover every integer; checked at load)."""
@@ -201,6 +202,18 @@ class Policy:
     ) -> list[Rule]:
         """Every rule that applies to this event ("collect": all matching rules), in policy order."""
         return self.engine().match(event_type, attributes, citizen_facts, occurred_on)
+
+    def matching_rules(
+        self, event_type: str, attributes: Mapping[str, object], citizen_facts: Mapping[str, object],
+        occurred_on: dt.date,
+    ) -> list[Rule]:
+        """``evaluate`` for validated attributes and facts, with the engine's answers remembered
+        (``rules.answers``): what scoring calls. The list is shared; never mutate it."""
+        if not self._memo_box:
+            from rules.answers import AnswerMemo
+
+            self._memo_box.append(AnswerMemo(self))  # two threads may both build one: harmless
+        return self._memo_box[0].matching_rules(event_type, attributes, citizen_facts, occurred_on)
 
     def engine(self) -> DurableEngine:
         """The durable-rules engine for this policy, built on first use."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from citizens.models import Citizen
 from points.ledger import CapCounts, plan_rule_entries
 from points.models import Event
-from rules.ast import And, Node, Not, Or
+from rules.answers import _typed, condition_paths  # noqa: F401 (condition_paths: re-exported)
 from rules.errors import AttributeValidationError, UnknownEventTypeError
 
 SCORED, KEPT, UNSCORABLE = "scored", "kept", "unscorable"
@@ -135,68 +135,27 @@ def _problem(event: StoredEvent, exc: Exception) -> str:
     return f"attributes no longer valid: {exc}"
 
 
-# --- a faster evaluate() for replaying many events ----------------------------------------
-
-
-def condition_paths(node: Node | None) -> set[str]:
-    """Every field path (``event.x``, ``citizen.y``) a condition reads."""
-    if node is None:
-        return set()
-    if isinstance(node, (And, Or)):
-        return set().union(*(condition_paths(item) for item in node.items))
-    if isinstance(node, Not):
-        return condition_paths(node.item)
-    return {node.field.path}
+# --- faster validation for replaying many events --------------------------------------------
 
 
 class CachedEvaluation:
-    """A policy whose ``evaluate`` remembers each answer of the rules engine.
+    """A policy whose ``validate_attributes`` remembers cleaned attribute sets seen before.
 
-    The answer depends only on the event type, the fields the type's conditions read and
-    which of its rules are in force on the day, so those make the key; every other
-    attribute is the policy's own. Replaying a million events then asks durable-rules a few
-    hundred questions instead of a million (``tests/policy`` checks both give the same answers).
+    The engine's answers are remembered by the policy itself (``Policy.matching_rules``,
+    ``rules.answers``); everything else is the policy's own.
     """
 
-    MAX_ENTRIES = 200_000
+    MAX_ENTRIES = 50_000
 
     def __init__(self, policy):
         self._policy = policy
         # Read on every event by plan_rule_entries: plain attributes, not __getattr__.
         self.version, self.floor, self.ceiling = policy.version, policy.floor, policy.ceiling
-        self._reads = {name: self._fields(policy, name) for name in policy.event_types}
-        self._answers: dict = {}
-        self._in_force: dict = {}
+        self.matching_rules = policy.matching_rules
         self._cleaned: dict = {}
-
-    @staticmethod
-    def _fields(policy, event_type: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple]:
-        rules = tuple(policy.rules_for(event_type))
-        paths = set().union(*(condition_paths(r.condition) for r in rules)) if rules else set()
-        event = tuple(sorted(p.split(".", 1)[1] for p in paths if p.startswith("event.")))
-        person = tuple(sorted(p.split(".", 1)[1] for p in paths if p.startswith("citizen.")))
-        return event, person, rules
 
     def __getattr__(self, name):
         return getattr(self._policy, name)
-
-    def evaluate(self, event_type, attributes, citizen_facts, occurred_on):
-        reads = self._reads.get(event_type)
-        if reads is None:
-            return self._policy.evaluate(event_type, attributes, citizen_facts, occurred_on)
-        event_fields, person_fields, rules = reads
-        key = (
-            event_type,
-            tuple(_typed(attributes.get(f)) for f in event_fields),
-            tuple(_typed(citizen_facts.get(f)) for f in person_fields),
-            self._rules_in_force(event_type, rules, occurred_on),
-        )
-        answer = self._answers.get(key)
-        if answer is None:
-            if len(self._answers) >= self.MAX_ENTRIES:
-                self._answers.clear()
-            answer = self._answers[key] = self._policy.evaluate(event_type, attributes, citizen_facts, occurred_on)
-        return answer
 
     def validate_attributes(self, event_type, attributes):
         """The policy's cleaned attributes, remembered for attribute sets seen before (shared: never mutate)."""
@@ -207,19 +166,7 @@ class CachedEvaluation:
             return self._policy.validate_attributes(event_type, attributes)
         cleaned = self._cleaned.get(key)
         if cleaned is None:
-            if len(self._cleaned) >= self.MAX_ENTRIES // 4:
+            if len(self._cleaned) >= self.MAX_ENTRIES:
                 self._cleaned.clear()
             cleaned = self._cleaned[key] = self._policy.validate_attributes(event_type, attributes)
         return cleaned
-
-    def _rules_in_force(self, event_type: str, rules: tuple, day: dt.date) -> tuple[bool, ...]:
-        key = (event_type, day)
-        flags = self._in_force.get(key)
-        if flags is None:
-            flags = self._in_force[key] = tuple(r.in_force(day) for r in rules)
-        return flags
-
-
-def _typed(value) -> tuple:
-    # True == 1 and 1 == 1.0 in Python; the engine may not agree, so the type is part of the key.
-    return (value.__class__, value)
