@@ -25,11 +25,11 @@ class Citizen(models.Model):
     name = models.CharField(max_length=100)
     birth_date = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    district = models.CharField(max_length=50, db_index=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    district = models.CharField(max_length=50)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     enrolled_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    score = models.IntegerField(null=True, blank=True, db_index=True)
-    grade = models.CharField(max_length=1, blank=True, db_index=True)
+    score = models.IntegerField(null=True, blank=True)
+    grade = models.CharField(max_length=1, blank=True)
     grade_changed_at = models.DateTimeField(null=True, blank=True)
     ledger_head = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Hash of the newest ledger entry (the chain's head)."
@@ -38,6 +38,14 @@ class Citizen(models.Model):
 
     class Meta:
         ordering = ["resident_id"]
+        # Plain indexes (db_index on a CharField adds a LIKE index no query uses), and none on the
+        # score: a standing update that touches no indexed column is a HOT update in PostgreSQL,
+        # which writes no index at all (docs/performance.md, "Bulk ingest").
+        indexes = [
+            models.Index(fields=["district"], name="citizen_district"),
+            models.Index(fields=["status"], name="citizen_status"),
+            models.Index(fields=["grade"], name="citizen_grade"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="citizen_enrolled_has_score",
