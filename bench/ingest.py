@@ -91,14 +91,15 @@ def raw_engine_rate(lines: list) -> float:
     return len(prepared) / (time.perf_counter() - start)
 
 
-def ingest_rate(lines: list, batch_size: int):
+def ingest_rate(lines: list, batch_size: int, workers: int):
     from tqdm import tqdm
 
     from points.ingest import events_ingest
 
     start = time.perf_counter()
     with tqdm(total=len(lines), unit="event", desc="ingest") as bar:
-        report = events_ingest(lines=enumerate(lines, start=1), batch_size=batch_size, progress=bar.update)
+        report = events_ingest(lines=enumerate(lines, start=1), batch_size=batch_size, progress=bar.update,
+                               workers=workers)
     return len(lines) / (time.perf_counter() - start), report
 
 
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="ingest processes (PostgreSQL only)")
     args = parser.parse_args()
     prepare_database(args.db)
     setup_django()
@@ -118,8 +120,9 @@ def main() -> None:
     population = build_population(args.citizens)
     lines = [json.dumps(r) for r in reports(population, args.events, seed=42)]
     raw = raw_engine_rate(lines)
-    end_to_end, report = ingest_rate(lines, args.batch_size)
-    print(f"\ndatabase={args.db} citizens={args.citizens} enrolled={len(population)} events={args.events}")
+    end_to_end, report = ingest_rate(lines, args.batch_size, args.workers)
+    print(f"\ndatabase={args.db} citizens={args.citizens} enrolled={len(population)} events={args.events} "
+          f"workers={args.workers}")
     print(f"applied={report.applied} rejected={len(report.rejected)} ledger_entries={report.entries}")
     print(f"raw durable-rules engine: {raw:10,.0f} events/s")
     print(f"bulk ingest end to end:   {end_to_end:10,.0f} events/s")

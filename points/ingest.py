@@ -45,10 +45,18 @@ class IngestItem:
     cleaned: dict | None = None
 
 
-def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None) -> IngestReport:
-    """Apply ``(line number, text)`` pairs in batches; see the module docstring."""
+def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, workers: int = 1) -> IngestReport:
+    """Apply ``(line number, text)`` pairs in batches; see the module docstring.
+
+    ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``).
+    """
+    if workers > 1:
+        from points.parallel import events_ingest_parallel
+
+        return events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size, progress=progress,
+                                      now=now)
     report = IngestReport()
-    agencies = {a.code: a for a in Agency.objects.all()}
+    agencies = load_agencies()
     batch = []
     for number, text in lines:
         batch.append((number, text))
@@ -60,13 +68,19 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None) -> I
     return report
 
 
+def load_agencies() -> dict:
+    """Agencies by code, as lines name them."""
+    return {a.code: a for a in Agency.objects.all()}
+
+
 def _ingest_batch(batch, agencies, report: IngestReport, now, progress) -> None:
-    _apply_batch(batch, agencies, report, now)
+    apply_batch(batch, agencies, report, now)
     if progress:
         progress(len(batch))
 
 
-def _apply_batch(batch, agencies, report: IngestReport, now) -> None:
+def apply_batch(batch, agencies, report: IngestReport, now) -> None:
+    """Apply one batch of ``(line number, text)`` pairs, adding what happened to ``report``."""
     policy = current_policy()
     items = [item for item in (_parse(n, t, agencies, report) for n, t in batch) if item]
     items = _drop_replays(items, report)

@@ -2,10 +2,12 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from citizens.management.commands.import_citizens import count_lines
 from points.ingest import events_ingest
+from points.parallel import ParallelIngestError
 
 
 class Command(BaseCommand):
@@ -18,9 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--rejects", help="Where to write rejected lines (default: FILE.rejects.jsonl).")
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--workers", type=int, default=1,
+            help="Processes to spread the work over (PostgreSQL only; each person's reports stay in one, in order).",
+        )
 
-    def handle(self, *args, file, rejects, batch_size, **options):
+    def handle(self, *args, file, rejects, batch_size, workers, **options):
         rejects = rejects or f"{file}.rejects.jsonl"
+        if workers < 1 or batch_size < 1:
+            raise CommandError("--workers and --batch-size must be at least 1.")
+        if workers > 1 and connection.vendor != "postgresql":
+            raise CommandError("--workers above 1 needs PostgreSQL: SQLite has a single writer.")
         try:
             total = count_lines(file) + 1
             handle = open(file, encoding="utf-8")
@@ -28,7 +38,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
         with handle, tqdm(total=total, unit="event", desc="ingest", disable=options["verbosity"] == 0) as bar:
             lines = ((number, text) for number, text in enumerate(handle, start=1) if text.strip())
-            report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update)
+            try:
+                report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update, workers=workers)
+            except ParallelIngestError as exc:
+                raise CommandError(f"{exc}\nBatches applied before the failure stay; run the file again.") from None
         with open(rejects, "w", encoding="utf-8") as out:
             for line, error in report.rejected:
                 out.write(json.dumps({"line": line, **error}, ensure_ascii=False) + "\n")
