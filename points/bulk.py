@@ -101,3 +101,21 @@ def update_fields(model, objs, field_names) -> None:
             rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def analyze_if_stale(models_) -> None:
+    """ANALYZE each model's table whose rows changed by more than a tenth since its last analysis.
+
+    The threshold is autovacuum's default (50 rows + 10 %); PostgreSQL only.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+            "WHERE s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)",
+            [tables],
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -8,6 +8,7 @@ idempotency key was already applied are counted as duplicates, so re-running
 a file changes nothing.
 """
 import datetime
+import itertools
 import json
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
+from notices.models import Notice
 from points import bulk, ledger
 from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from points.models import Agency, Event, LedgerEntry
@@ -55,28 +57,37 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
 
         return events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size, progress=progress,
                                       now=now)
+    return apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
+
+
+def _chunks(items, size: int):
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+# Tables a bulk run grows, whose query plans need current statistics (see apply_batches).
+GROWING_TABLES = (Event, LedgerEntry, Notice)
+ANALYZE_CHECK_EVERY = 20  # batches
+
+
+def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
+    """Apply batches of ``(line number, text)`` pairs one after the other; the counts of all.
+
+    Every few batches, tables whose statistics are well out of date are analysed, as
+    PostgreSQL's documentation advises after bulk loads: stale statistics turned the
+    per-batch cap-count lookup into a sequential scan of the whole ledger, so the rate fell
+    as the ledger grew (autovacuum, which would otherwise do it, may be off or behind).
+    """
     report = IngestReport()
-    agencies = load_agencies()
-    batch = []
-    for number, text in lines:
-        batch.append((number, text))
-        if len(batch) >= batch_size:
-            _ingest_batch(batch, agencies, report, now or timezone.now(), progress)
-            batch = []
-    if batch:
-        _ingest_batch(batch, agencies, report, now or timezone.now(), progress)
+    agencies = {a.code: a for a in Agency.objects.all()}
+    for number, batch in enumerate(batches):
+        if number % ANALYZE_CHECK_EVERY == 0:
+            bulk.analyze_if_stale(GROWING_TABLES)
+        apply_batch(batch, agencies, report, now or timezone.now())
+        if progress:
+            progress(len(batch))
     return report
-
-
-def load_agencies() -> dict:
-    """Agencies by code, as lines name them."""
-    return {a.code: a for a in Agency.objects.all()}
-
-
-def _ingest_batch(batch, agencies, report: IngestReport, now, progress) -> None:
-    apply_batch(batch, agencies, report, now)
-    if progress:
-        progress(len(batch))
 
 
 def apply_batch(batch, agencies, report: IngestReport, now) -> None:

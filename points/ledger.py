@@ -105,7 +105,7 @@ class CapCounts:
             return cls([])
         rows = LedgerEntry.objects.filter(
             citizen_id__in=citizen_ids, rule_id__in=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
-        ).values_list("citizen_id", "rule_id", "event__occurred_at")
+        ).order_by().values_list("citizen_id", "rule_id", "event__occurred_at")  # the default order joins citizens
         return cls((cid, rid, timezone.localdate(when)) for cid, rid, when in rows)
 
     @staticmethod

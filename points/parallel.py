@@ -15,9 +15,8 @@ import traceback
 import zlib
 
 from django.db import connection, connections
-from django.utils import timezone
 
-from points.ingest import IngestReport, apply_batch, load_agencies
+from points.ingest import IngestReport, apply_batches
 from points.ledger import record_policy_version
 from rules.registry import current_policy
 
@@ -135,12 +134,8 @@ def _worker_for(text: str, workers: int) -> int:
 
 
 def _work(inbox, outbox, now) -> None:
-    report = IngestReport()
     try:
-        agencies = load_agencies()
-        while (batch := inbox.get()) is not None:
-            apply_batch(batch, agencies, report, now or timezone.now())
-            outbox.put(("progress", len(batch)))
+        report = apply_batches(iter(inbox.get, None), now=now, progress=lambda n: outbox.put(("progress", n)))
         outbox.put(("done", report))
     except BaseException:  # the parent must hear of any failure, or it would wait for ever
         outbox.put(("failed", traceback.format_exc()))

@@ -61,7 +61,7 @@ def test_a_failing_worker_is_reported_and_nothing_hangs(make_citizen, agencies, 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(parallel, "apply_batch", broken)  # the forked workers inherit it
+    monkeypatch.setattr(parallel, "apply_batches", broken)  # the forked workers inherit it
     with pytest.raises(ParallelIngestError, match="disk on fire"):
         events_ingest(lines=enumerate(lines, start=1), batch_size=10, workers=2)
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RULE).exists()
