@@ -19,7 +19,7 @@ from citizens.models import Citizen
 from citizens.validators import resident_id_problem
 from points.exceptions import ApplicationError, IdempotencyConflict
 from points.ingest import IngestItem, write_batch
-from points.models import Agency, Event, LedgerEntry
+from points.models import Agency, Event
 from points.selectors import citizen_get
 from points.services import ReportResult, event_report, report_fingerprint, validate_report
 from rules.registry import current_policy
@@ -129,14 +129,18 @@ def _apply_together(agency, fresh, results) -> None:
             citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
                 [i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
             valid = [p for p in fresh if _validate(agency, p, citizens, policy, now, results)]
-            write_batch([IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
-                                     fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned)
-                          for p in valid], policy, now)
+            written = write_batch([
+                IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],
+                           fingerprint=p.fingerprint, citizen=p.citizen, cleaned=p.cleaned)
+                for p in valid], policy, now)
     except DatabaseError:
         for pending in fresh:
             results[pending.index] = _report_one(agency, pending, None)
         return
-    _collect(agency, valid, results)
+    for pending, (event, entries) in zip(valid, written, strict=True):
+        # Standings are the citizen's after the whole batch, as a single report's are after it.
+        results[pending.index] = BatchItemResult(index=pending.index, result=ReportResult(
+            event=event, entries=entries, score=pending.citizen.score, grade=pending.citizen.grade, created=True))
 
 
 def _validate(agency, item, citizens, policy, now, results) -> bool:
@@ -152,22 +156,6 @@ def _validate(agency, item, citizens, policy, now, results) -> bool:
         results[item.index] = BatchItemResult(index=item.index, error=exc)
         return False
     return True
-
-
-def _collect(agency, valid, results) -> None:
-    """The events and entries just written, as results; standings are the citizens' after the batch."""
-    if not valid:
-        return
-    events = Event.objects.filter(agency=agency, idempotency_key__in=[p.kwargs["idempotency_key"] for p in valid])
-    events = {e.idempotency_key: e for e in events}
-    entries = {}
-    for entry in LedgerEntry.objects.filter(event__in=list(events.values())).order_by("id"):
-        entries.setdefault(entry.event_id, []).append(entry)
-    for pending in valid:
-        event = events[pending.kwargs["idempotency_key"]]
-        results[pending.index] = BatchItemResult(index=pending.index, result=ReportResult(
-            event=event, entries=entries.get(event.pk, []), score=pending.citizen.score,
-            grade=pending.citizen.grade, created=True))
 
 
 def _report_one(agency, pending, reported_by) -> BatchItemResult:

@@ -104,7 +104,7 @@ def apply_batch(batch, agencies, report: IngestReport, now) -> None:
                 {i.data["resident_id"] for i in items}, field_name="resident_id"
             )
             valid = [item for item in items if _validate(item, citizens, policy, now, report)]
-            report.entries += write_batch(valid, policy, now)
+            report.entries += sum(len(entries) for _, entries in write_batch(valid, policy, now))
             report.applied += len(valid)
     except DatabaseError:
         # A concurrent writer got in first (e.g. the same key); fall back to the one-by-one path.
@@ -187,14 +187,14 @@ def _validate(item: IngestItem, citizens, policy, now, report) -> bool:
     return True
 
 
-def write_batch(items, policy, now) -> int:
-    """Insert the batch's events and entries and update standings; returns the entry count.
+def write_batch(items, policy, now) -> list:
+    """Insert the batch's events and entries and update standings; ``(event, entries)`` per item.
 
     The items' citizens are the locked rows, one instance per person, so
     their scores move in memory from event to event in file order.
     """
     if not items:
-        return 0
+        return []
     ledger.record_policy_version(policy)
     events = bulk.insert_all(Event, [
         Event(citizen=i.citizen, event_type=i.data["event_type"], occurred_at=i.occurred_at,
@@ -206,15 +206,16 @@ def write_batch(items, policy, now) -> int:
     caps = ledger.CapCounts.load(
         citizen_ids={i.citizen.pk for i in items if i.data["event_type"] in capped_types}, policy=policy
     )
-    changes, entries = [], []
+    changes, entries, written = [], [], []
     for item, event in zip(items, events, strict=True):
-        planned = ledger.plan_rule_entries(citizen=event.citizen, event=event, attributes=item.cleaned,
+        planned = ledger.plan_rule_entries(citizen=item.citizen, event=event, attributes=item.cleaned,
                                            policy=policy, at=now, caps=caps)
-        changes.append((event.citizen, planned))
+        changes.append((item.citizen, planned))
+        written.append((event, planned))
         entries.extend(planned)
     bulk.insert_all(LedgerEntry, entries)
     ledger.save_standings(changes=changes, policy=policy, at=now)
-    return len(entries)
+    return written
 
 
 def _report_one(item: IngestItem, report: IngestReport, now) -> None:
