@@ -92,15 +92,40 @@ def raw_engine_rate(lines: list) -> float:
 
 
 def ingest_rate(lines: list, batch_size: int, workers: int):
+    """Events per second end to end, the ingest report, and (events done, seconds) at each batch."""
     from tqdm import tqdm
 
     from points.ingest import events_ingest
 
-    start = time.perf_counter()
+    start, marks = time.perf_counter(), [(0, 0.0)]
     with tqdm(total=len(lines), unit="event", desc="ingest") as bar:
-        report = events_ingest(lines=enumerate(lines, start=1), batch_size=batch_size, progress=bar.update,
+
+        def progress(count: int) -> None:
+            bar.update(count)
+            marks.append((marks[-1][0] + count, time.perf_counter() - start))
+
+        report = events_ingest(lines=enumerate(lines, start=1), batch_size=batch_size, progress=progress,
                                workers=workers)
-    return len(lines) / (time.perf_counter() - start), report
+    return len(lines) / (time.perf_counter() - start), report, marks
+
+
+def rate_by_slice(marks: list, slices: int = 10) -> list:
+    """(label, events/s) for each tenth of the run: shows whether the rate holds as the tables grow."""
+    total, rates = marks[-1][0], []
+    for n in range(1, slices + 1):
+        lo = max(m for m in marks if m[0] <= total * (n - 1) / slices)
+        hi = min(m for m in marks if m[0] >= total * n / slices)
+        rates.append((f"{hi[0] / 1000:,.0f}k", round((hi[0] - lo[0]) / max(hi[1] - lo[1], 1e-9))))
+    return rates
+
+
+def write_chart(rates: list, title: str) -> Path:
+    from officials.charts import bar_chart
+
+    path = OUT / "ingest-rate.svg"
+    path.write_text(bar_chart(bars=[(label, rate, None) for label, rate in rates], title=title,
+                              y_label="events/s", width=640))
+    return path
 
 
 def main() -> None:
@@ -120,13 +145,17 @@ def main() -> None:
     population = build_population(args.citizens)
     lines = [json.dumps(r) for r in reports(population, args.events, seed=42)]
     raw = raw_engine_rate(lines)
-    end_to_end, report = ingest_rate(lines, args.batch_size, args.workers)
+    end_to_end, report, marks = ingest_rate(lines, args.batch_size, args.workers)
+    rates = rate_by_slice(marks)
     print(f"\ndatabase={args.db} citizens={args.citizens} enrolled={len(population)} events={args.events} "
           f"workers={args.workers}")
     print(f"applied={report.applied} rejected={len(report.rejected)} ledger_entries={report.entries}")
     print(f"raw durable-rules engine: {raw:10,.0f} events/s")
     print(f"bulk ingest end to end:   {end_to_end:10,.0f} events/s")
     print(f"ratio end-to-end / raw:   {end_to_end / raw:10.1%}")
+    print("events/s by tenth of the run: " + ", ".join(f"{label} {rate:,}" for label, rate in rates))
+    chart = write_chart(rates, f"Bulk ingest, {args.db}, {args.workers} worker(s): events/s as the tables grow")
+    print(f"chart: {chart}")
 
 
 if __name__ == "__main__":
