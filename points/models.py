@@ -116,6 +116,9 @@ class LedgerEntry(AppendOnlyModel):
     expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     prev_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the citizen's previous entry.")
+    # Not unique by itself: the hash covers (event, rule_id) and reverses, which the constraints below
+    # already keep unique, so two entries with one hash cannot exist; an index on it would be the
+    # ledger's most costly one (random keys: a full-page write per entry after each checkpoint).
     hash = models.CharField(max_length=64, help_text="Hash of this entry chained to prev_hash.")
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -133,8 +136,6 @@ class LedgerEntry(AppendOnlyModel):
             models.UniqueConstraint(
                 fields=["event", "rule_id"], condition=Q(reverses__isnull=True), name="ledger_rule_once_per_event"
             ),
-            # A constraint rather than unique=True: the same uniqueness without a LIKE twin index.
-            models.UniqueConstraint(fields=["hash"], name="ledger_hash_unique"),
         ]
         indexes = [
             models.Index(fields=["citizen", "-created_at"]),

@@ -79,8 +79,4 @@ class Migration(migrations.Migration):
             model_name='ledgerentry',
             index=models.Index(condition=models.Q(('expires_on__isnull', False)), fields=['expires_on'], name='ledger_expires_on'),
         ),
-        migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(fields=('hash',), name='ledger_hash_unique'),
-        ),
     ]
