@@ -109,6 +109,10 @@ LOGGING = {
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+# Each process remembers agencies by token hash, checked against a generation kept in the cache
+# (points/agencies.py). Only sound when every process shares the cache: with per-process memory
+# a token rotated in one process would still work in the others.
+AGENCY_TOKEN_MEMO = os.environ.get("AGENCY_TOKEN_MEMO", "1" if CACHE_URL.startswith("redis://") else "0") == "1"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -23,6 +23,13 @@ def _clean_throttle_counters():
 
 
 @pytest.fixture(autouse=True)
+def _agency_token_memo(settings):
+    """API tests run with agencies remembered per process, as production does (one test process
+    shares its local-memory cache, so the memo is sound here): rotation and deactivation are tested through it."""
+    settings.AGENCY_TOKEN_MEMO = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Officials authenticate with HTTP Basic on every request; PBKDF2's ~0.5 s per check would dominate."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
