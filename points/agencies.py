@@ -73,8 +73,9 @@ def agency_rotate_token(*, agency: Agency) -> str:
     if agency.kind == Agency.Kind.SYSTEM:
         raise Forbidden("The register does not use an API token.")
     token = _new_token()
-    Agency.objects.filter(pk=agency.pk).update(token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH])
-    agencies_changed()
+    with transaction.atomic():  # not rotated unless every process is told
+        Agency.objects.filter(pk=agency.pk).update(token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH])
+        agencies_changed()
     agency.token_hash, agency.token_prefix = token_hash(token), token[:PREFIX_LENGTH]
     return token
 
@@ -83,8 +84,9 @@ def agency_deactivate(*, agency: Agency) -> None:
     """Stop an agency from using the API; its past reports stay as they are."""
     if agency.kind == Agency.Kind.SYSTEM:
         raise InvalidState("The register's own agency cannot be deactivated.")
-    Agency.objects.filter(pk=agency.pk).update(is_active=False)
-    agencies_changed()
+    with transaction.atomic():  # not deactivated unless every process is told
+        Agency.objects.filter(pk=agency.pk).update(is_active=False)
+        agencies_changed()
     agency.is_active = False
 
 
@@ -137,7 +139,8 @@ def _generation() -> str:
 
 def agencies_changed() -> None:
     """Make every process look agencies up again: now, and again once the change commits (a process
-    that looked in between saw the old row)."""
+    that looked in between saw the old row). Call it inside the changing transaction: if the cache
+    cannot be told, the error undoes the change rather than leave old tokens working."""
     _new_generation()
     transaction.on_commit(_new_generation)
 

@@ -107,3 +107,20 @@ def test_the_lookup_gives_the_active_agency(agencies, tokens, settings, memo):
     settings.AGENCY_TOKEN_MEMO = memo
     for _ in range(2):
         assert agency_for_token(tokens["court"]).pk == agencies["court"].pk
+
+
+def test_no_rotation_unless_every_process_can_be_told(agencies, tokens, monkeypatch):
+    from points import agencies as module
+    from points.models import Agency
+
+    def cache_down():
+        raise ConnectionError("Redis is unreachable")
+
+    monkeypatch.setattr(module, "_new_generation", cache_down)
+    with pytest.raises(ConnectionError):
+        agency_rotate_token(agency=agencies["court"])
+    with pytest.raises(ConnectionError):
+        agency_deactivate(agency=agencies["police"])
+    assert Agency.objects.filter(code="police", is_active=True).exists()
+    monkeypatch.undo()
+    assert agency_for_token(tokens["court"]).code == "court"  # the old token still is the token
