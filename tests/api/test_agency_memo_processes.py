@@ -1,47 +1,27 @@
 """Agencies remembered in one server process; the token rotated, the agency edited or deactivated by
 another process (a management command, the admin's worker): refused at once, through the shared cache."""
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from tests.api.conftest import assert_error
+from tests.api.conftest import REDIS_URL, assert_error
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/14"
 URL = "/api/v1/event-types/"
-
-
-def redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def shared_cache(settings):
-    if not redis_up():
-        pytest.skip("needs Redis on 127.0.0.1:6379")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def other_process(*args: str) -> str:
     """manage.py in another process, on this test database and the same shared cache."""
     db = connection.settings_dict
+    login = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
     env = {**os.environ, "CACHE_URL": REDIS_URL, "AGENCY_TOKEN_MEMO": "1",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+           "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
@@ -54,7 +34,7 @@ def client_with(token: str) -> APIClient:
     return client
 
 
-def test_rotated_by_another_process(shared_cache, tokens):
+def test_rotated_by_another_process(redis_cache, tokens):
     client = client_with(tokens["court"])
     assert client.get(URL).status_code == 200  # remembered in this process
     new = other_process("rotate_token", "court")
@@ -62,7 +42,7 @@ def test_rotated_by_another_process(shared_cache, tokens):
     assert client_with(new).get(URL).status_code == 200
 
 
-def test_deactivated_or_edited_by_another_process(shared_cache, tokens):
+def test_deactivated_or_edited_by_another_process(redis_cache, tokens):
     court, police = client_with(tokens["court"]), client_with(tokens["police"])
     assert court.get(URL).status_code == police.get(URL).status_code == 200
     other_process("shell", "-c", "from points.models import Agency; a = Agency.objects.get(code='court'); "
