@@ -2,6 +2,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from citizens.models import Citizen
@@ -93,9 +94,28 @@ def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
     return timezone.localdate(since) if since else None
 
 
-def eligibility_all(*, citizen: Citizen) -> list[Decision]:
+def eligibility_all(*, citizen: Citizen, under_appeal_since=_UNKNOWN) -> list[Decision]:
     """Decisions for every service in the catalogue, in catalogue order."""
     policy = current_policy()
-    since = _under_appeal_since(citizen) if citizen.is_enrolled else None
-    return [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=since)
+    if under_appeal_since is _UNKNOWN:
+        under_appeal_since = _under_appeal_since(citizen) if citizen.is_enrolled else None
+    return [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=under_appeal_since)
             for code in policy.services]
+
+
+def citizen_eligibility(*, resident_id: str, service_code: str | None = None) -> tuple[Citizen, list[Decision]]:
+    """The citizen and the decision for one service, or for every service without ``service_code``.
+
+    One statement reads the citizen and when their oldest open appeal was filed, which every
+    decision mentions (the API answers this question more than any other).
+    """
+    from appeals.selectors import appeals_open  # the appeals app builds on this module
+
+    oldest = appeals_open(citizen=OuterRef("pk")).order_by("filed_at").values("filed_at")[:1]
+    citizen = citizen_get(resident_id=resident_id,
+                          queryset=Citizen.objects.annotate(open_appeal_filed_at=Subquery(oldest)))
+    filed_at = citizen.open_appeal_filed_at
+    since = timezone.localdate(filed_at) if filed_at else None
+    if service_code:
+        return citizen, [eligibility(citizen=citizen, service_code=service_code, under_appeal_since=since)]
+    return citizen, eligibility_all(citizen=citizen, under_appeal_since=since)

@@ -2,6 +2,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AccessLog
@@ -145,6 +147,27 @@ def test_eligibility_errors(make_citizen, as_agency):
     assert_error(client.get("/api/v1/citizens/11010519491231002X/eligibility/"), 404, "not_found")
     young = make_citizen(enrol=False, birth_date=timezone.localdate() - datetime.timedelta(days=3000))
     assert_error(client.get(citizen_url(young, "eligibility/")), 422, "not_enrolled")
+
+
+@pytest.mark.parametrize("since", [None, datetime.date(2025, 4, 1)])
+def test_eligibility_renders_exactly_like_its_serializer(reported, since):
+    from api.serializers import EligibilitySerializer, eligibility_dict
+    from points.selectors import eligibility_all
+
+    decisions = eligibility_all(citizen=reported, under_appeal_since=since)
+    expected = EligibilitySerializer({"resident_id": reported.resident_id, "decisions": decisions}).data
+    assert eligibility_dict(reported.resident_id, decisions) == expected
+
+
+def test_eligibility_is_one_statement(reported, as_agency):
+    """Performance: the citizen and their oldest open appeal in one read, the agency remembered
+    (docs/performance.md, "API")."""
+    client = as_agency("licensing")
+    url = citizen_url(reported, "eligibility/?service=driving_licence")
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) == 1
 
 
 def test_reporting_agency_may_not_ask_eligibility(reported, as_agency):
