@@ -1,5 +1,6 @@
 """Reads: citizens, ledgers and eligibility decisions. No writes here."""
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -103,17 +104,24 @@ def eligibility_all(*, citizen: Citizen, under_appeal_since=_UNKNOWN) -> list[De
             for code in policy.services]
 
 
+@functools.cache
+def _citizens_with_open_appeal():
+    """Citizens annotated with ``open_appeal_filed_at``, built once per process: resolving the
+    annotation cost a fifth of an eligibility answer's CPU. The queryset is never evaluated itself;
+    every use clones it (``get``), so threads and requests share nothing that changes."""
+    from appeals.selectors import appeals_open  # the appeals app builds on this module
+
+    oldest = appeals_open(citizen=OuterRef("pk")).order_by("filed_at").values("filed_at")[:1]
+    return Citizen.objects.annotate(open_appeal_filed_at=Subquery(oldest))
+
+
 def citizen_eligibility(*, resident_id: str, service_code: str | None = None) -> tuple[Citizen, list[Decision]]:
     """The citizen and the decision for one service, or for every service without ``service_code``.
 
     One statement reads the citizen and when their oldest open appeal was filed, which every
     decision mentions (the API answers this question more than any other).
     """
-    from appeals.selectors import appeals_open  # the appeals app builds on this module
-
-    oldest = appeals_open(citizen=OuterRef("pk")).order_by("filed_at").values("filed_at")[:1]
-    citizen = citizen_get(resident_id=resident_id,
-                          queryset=Citizen.objects.annotate(open_appeal_filed_at=Subquery(oldest)))
+    citizen = citizen_get(resident_id=resident_id, queryset=_citizens_with_open_appeal())
     filed_at = citizen.open_appeal_filed_at
     since = timezone.localdate(filed_at) if filed_at else None
     if service_code:

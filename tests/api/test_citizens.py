@@ -159,6 +159,20 @@ def test_eligibility_renders_exactly_like_its_serializer(reported, since):
     assert eligibility_dict(reported.resident_id, decisions) == expected
 
 
+def test_eligibility_follows_each_citizens_appeals_request_by_request(reported, make_citizen, as_agency):
+    from appeals.services import appeal_file
+    from points.models import Event
+
+    client, other = as_agency("licensing"), make_citizen()
+    url = "eligibility/?service=driving_licence"
+    assert client.get(citizen_url(reported, url)).json()["decisions"][0]["under_appeal_since"] is None
+    appeal_file(event=Event.objects.get(citizen=reported, agency__code="court"), grounds="not me", by="clerk",
+                now=WHEN + datetime.timedelta(days=3))
+    assert client.get(citizen_url(reported, url)).json()["decisions"][0]["under_appeal_since"] == "2025-03-04"
+    assert client.get(citizen_url(other, url)).json()["decisions"][0]["under_appeal_since"] is None
+    assert client.get(citizen_url(reported, "eligibility/")).json()["decisions"][0]["under_appeal_since"]
+
+
 def test_eligibility_is_one_statement(reported, as_agency):
     """Performance: the citizen and their oldest open appeal in one read, the agency remembered
     (docs/performance.md, "API")."""
