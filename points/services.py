@@ -163,7 +163,8 @@ def event_report(
         with transaction.atomic():
             return _report_locked(report, current_policy())
     except IntegrityError:
-        # A concurrent request with the same key committed first.
+        # A concurrent request with the same key committed after the locking statement looked for it
+        # (PostgreSQL's row lock returns the newest row, but the statement's snapshot is older).
         replay = _replay(agency, idempotency_key, fingerprint)
         if replay:
             return replay
