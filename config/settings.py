@@ -78,13 +78,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts and wait for it,
     # instead of failing when a read lock cannot be upgraded.
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
-elif DATABASES["default"]["ENGINE"].endswith("postgresql") and os.environ.get("DB_PREPARED_STATEMENTS", "1") == "1":
-    # PostgreSQL: parameters bound by the server and statements prepared once a connection has run
-    # them 5 times (psycopg's default), so PostgreSQL parses and plans the API's few statements once
-    # per connection: a tenth less server CPU per report and per eligibility answer (docs/performance.md).
-    # Django leaves this off because PgBouncer in transaction mode before 1.21 cannot carry prepared
-    # statements: set DB_PREPARED_STATEMENTS=0 behind such a pooler.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
