@@ -20,8 +20,9 @@ def other_process(*args: str) -> str:
     """manage.py in another process, on this test database and the same shared cache."""
     db = connection.settings_dict
     login = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
+    server = f"{db['HOST']}:{db['PORT']}" if db["PORT"] else db["HOST"]
     env = {**os.environ, "CACHE_URL": REDIS_URL, "AGENCY_TOKEN_MEMO": "1",
-           "DATABASE_URL": f"postgres://{login}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+           "DATABASE_URL": f"postgres://{login}@{server}/{db['NAME']}"}
     done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
