@@ -23,7 +23,7 @@ from api.throttling import BatchThrottle, CallerThrottle
 from audit.services import access_log_record
 from points.batch import batch_check_size, batch_totals, events_report_batch
 from points.exceptions import ValidationFailed
-from points.selectors import citizen_get, eligibility, eligibility_all
+from points.selectors import citizen_eligibility, citizen_get
 from points.services import event_report, event_retract
 from rules.registry import current_policy
 
@@ -186,13 +186,9 @@ class CitizenEligibilityView(APIView):
         summary="Eligibility for one service or all",
     )
     def get(self, request, resident_id: str):
-        citizen = citizen_get(resident_id=resident_id)
-        service = request.query_params.get("service")
-        if service:
-            decisions = [eligibility(citizen=citizen, service_code=service)]
-        else:
-            decisions = eligibility_all(citizen=citizen)
-        return Response(s.EligibilitySerializer({"resident_id": citizen.resident_id, "decisions": decisions}).data)
+        citizen, decisions = citizen_eligibility(resident_id=resident_id,
+                                                 service_code=request.query_params.get("service"))
+        return Response(s.eligibility_dict(citizen.resident_id, decisions))
 
 
 class EventTypesView(APIView):

@@ -18,6 +18,7 @@ Usage::
 
     python bench/api_load.py                       # defaults below, about 2 minutes
     python bench/api_load.py --duration 20 --connections 8
+    python bench/api_load.py --phases post,eligibility --duration 10   # a short run
 
 Throttling is lifted for the run (API_THROTTLE_*), and throttle counters go to
 Redis when it answers on 127.0.0.1:6379 (as in production), else to each
@@ -99,7 +100,10 @@ def redis_up() -> bool:
 
 
 def start_gunicorn(port: int, workers: int, cache_url: str, threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0", "CONN_MAX_AGE": "600",
+    env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0",
+           # As config/settings_production.py sets them; the environment may override (CONN_MAX_AGE=0 ...).
+           "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
+           "CONN_HEALTH_CHECKS": os.environ.get("CONN_HEALTH_CHECKS", "1"),
            "API_THROTTLE_CALLER": "1000000000/min", "API_THROTTLE_BATCH": "1000000000/min",
            "CACHE_URL": cache_url, "LOG_LEVEL": "ERROR"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -264,7 +268,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batch-clients", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--phases", default="post,eligibility,batch",
+                        help="comma-separated subset of post,eligibility,batch (shorter runs on a busy machine)")
     args = parser.parse_args()
+    args.phases = [p for p in args.phases.split(",") if p]
+    if not set(args.phases) <= set(PHASES):
+        raise SystemExit(f"--phases: choose from {', '.join(PHASES)}")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     OUT.mkdir(parents=True, exist_ok=True)
@@ -283,13 +292,16 @@ def main() -> None:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-    results["integrity"] = check_exactly_once(results["post"]["requests"] - results["post"]["non2xx"],
-                                              results["batch"]["events"])
-    results["setup"] = {"load_average_before": LOAD_BEFORE,
+    post, batch = results.get("post", {}), results.get("batch", {})
+    results["integrity"] = check_exactly_once(post.get("requests", 0) - post.get("non2xx", 0), batch.get("events", 0))
+    results["setup"] = {"load_average_before": LOAD_BEFORE, "load_average_after": os.getloadavg(),
                         "citizens_enrolled": len(ids), "workers": args.workers,
                         "worker_threads": args.worker_threads, "connections": args.connections,
                         "cache": cache_url or "per-process memory", "service": service}
     report(results)
+
+
+PHASES = ("post", "eligibility", "batch")
 
 
 def measure(args, base, ids, tokens, service, server) -> dict:
@@ -305,28 +317,37 @@ def measure(args, base, ids, tokens, service, server) -> dict:
         "batch": lambda: run_batches(base, post_token, ids, duration=args.duration, clients=args.batch_clients,
                                      size=args.batch_size),
     }
-    for name, run in phases.items():
+    for name in args.phases:
         before = server_cpu_seconds(server)
-        results[name] = run()
-        results[name]["server_cpu_s"] = server_cpu_seconds(server) - before
-    for name in ("post", "eligibility"):
-        results[name]["cpu_ms_per_request"] = 1000 * results[name]["server_cpu_s"] / max(1, results[name]["requests"])
-    results["batch"]["cpu_ms_per_event"] = 1000 * results["batch"]["server_cpu_s"] / max(1, results["batch"]["events"])
+        results[name] = phases[name]()
+        after = server_cpu_seconds(server)
+        served = results[name]["events"] if name == "batch" else results[name]["requests"]
+        results[name]["server_cpu_s"] = {part: after[part] - before[part] for part in after}
+        results[name]["cpu_ms_per_request" if name != "batch" else "cpu_ms_per_event"] = {
+            part: 1000 * seconds / max(1, served) for part, seconds in results[name]["server_cpu_s"].items()}
     return results
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time used so far by the gunicorn workers and this database's PostgreSQL backends.
+def server_cpu_seconds(server: subprocess.Popen) -> dict:
+    """CPU time used so far by the gunicorn workers ("app"), this database's PostgreSQL backends
+    ("postgres") and the local Redis server ("redis", which serves the throttle counters and the
+    agencies' generation; other users of that Redis count too, so it is an upper bound).
 
     The machine is shared, so wall-clock rates depend on what else runs; CPU per request
     does not, and 2 cores / (CPU per request) bounds what an idle machine could serve.
     """
     import psycopg
 
-    pids = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
-                                           text=True).stdout.split()]
+    app = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
+                                          text=True).stdout.split()]
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        pids += [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = 'bench_api'")]
+        postgres = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = 'bench_api'")]
+    redis = [int(p) for p in subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True,
+                                            text=True).stdout.split()]
+    return {"app": _cpu(app), "postgres": _cpu(postgres), "redis": _cpu(redis)}
+
+
+def _cpu(pids: list) -> float:
     total = 0.0
     for pid in pids:
         try:
@@ -338,19 +359,25 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
 
 
 def report(results: dict) -> None:
-    post, get, batch = results["post"], results["eligibility"], results["batch"]
     print(json.dumps(results, indent=2))
-    print("\n| measurement | throughput | p50 | p99 | errors | server CPU (app + PostgreSQL) |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    print(f"| POST /events/ | {post['rps']:,.0f} req/s | {post['p50_us'] / 1000:.1f} ms | "
-          f"{post['p99_us'] / 1000:.1f} ms | {post['non2xx'] + post['socket_errors']} | "
-          f"{post['cpu_ms_per_request']:.1f} ms/request |")
-    print(f"| GET eligibility | {get['rps']:,.0f} req/s | {get['p50_us'] / 1000:.1f} ms | "
-          f"{get['p99_us'] / 1000:.1f} ms | {get['non2xx'] + get['socket_errors']} | "
-          f"{get['cpu_ms_per_request']:.1f} ms/request |")
-    print(f"| POST /events/batch/ ({batch['batches']} batches) | {batch['events_per_s']:,.0f} events/s | "
-          f"{batch['p50_s'] * 1000:.0f} ms | {batch['p99_s'] * 1000:.0f} ms | {batch['rejected']} | "
-          f"{batch['cpu_ms_per_event']:.2f} ms/event |")
+    print("\n| measurement | throughput | p50 | p99 | errors | server CPU (app + PostgreSQL) "
+          "| app | PostgreSQL | Redis |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, label in (("post", "POST /events/"), ("eligibility", "GET eligibility")):
+        if name in results:
+            r = results[name]
+            print(f"| {label} | {r['rps']:,.0f} req/s | {r['p50_us'] / 1000:.1f} ms | {r['p99_us'] / 1000:.1f} ms | "
+                  f"{r['non2xx'] + r['socket_errors']} | {_cpu_cells(r['cpu_ms_per_request'], 'request')}")
+    if "batch" in results:
+        b = results["batch"]
+        print(f"| POST /events/batch/ ({b['batches']} batches) | {b['events_per_s']:,.0f} events/s | "
+              f"{b['p50_s'] * 1000:.0f} ms | {b['p99_s'] * 1000:.0f} ms | {b['rejected']} | "
+              f"{_cpu_cells(b['cpu_ms_per_event'], 'event')}")
+
+
+def _cpu_cells(ms: dict, per: str) -> str:
+    return (f"{ms['app'] + ms['postgres']:.2f} ms/{per} | {ms['app']:.2f} | {ms['postgres']:.2f} | "
+            f"{ms['redis']:.2f} |")
 
 
 if __name__ == "__main__":

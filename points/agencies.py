@@ -3,13 +3,28 @@
 A token is shown once, when it is made; only its sha256 hash is stored, with
 its first characters kept so people can tell tokens apart in the admin. The
 API, the admin and the management commands call these functions.
+
+Every API request looks its agency up by token. With ``AGENCY_TOKEN_MEMO`` on (the
+default when the cache is shared, see ``config/settings.py``), each process remembers the
+agencies it found, keyed on the token's hash and valid for one *generation* of agencies:
+a random value kept in the shared cache and replaced whenever any agency changes (a
+token rotated, an agency deactivated, created, edited or deleted), both at once and when
+the change commits. A request reads the generation (one cache round trip instead of a
+query) and trusts what it remembers only for the generation it reads, so a rotated or
+deactivated token is refused by every process as soon as the change has committed.
 """
 import hashlib
 import hmac
 import re
 import secrets
+import uuid
+from typing import NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency
@@ -19,6 +34,7 @@ PREFIX_LENGTH = 8
 MAX_TOKEN_LENGTH = 200
 ISSUABLE_KINDS = (Agency.Kind.REPORTING, Agency.Kind.SERVICE)
 _CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+GENERATION_KEY = "agencies:generation"
 
 
 def token_hash(token: str) -> str:
@@ -57,7 +73,9 @@ def agency_rotate_token(*, agency: Agency) -> str:
     if agency.kind == Agency.Kind.SYSTEM:
         raise Forbidden("The register does not use an API token.")
     token = _new_token()
-    Agency.objects.filter(pk=agency.pk).update(token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH])
+    with transaction.atomic():  # not rotated unless every process is told
+        Agency.objects.filter(pk=agency.pk).update(token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH])
+        agencies_changed()
     agency.token_hash, agency.token_prefix = token_hash(token), token[:PREFIX_LENGTH]
     return token
 
@@ -66,20 +84,76 @@ def agency_deactivate(*, agency: Agency) -> None:
     """Stop an agency from using the API; its past reports stay as they are."""
     if agency.kind == Agency.Kind.SYSTEM:
         raise InvalidState("The register's own agency cannot be deactivated.")
-    Agency.objects.filter(pk=agency.pk).update(is_active=False)
+    with transaction.atomic():  # not deactivated unless every process is told
+        Agency.objects.filter(pk=agency.pk).update(is_active=False)
+        agencies_changed()
     agency.is_active = False
 
 
 def agency_for_token(token) -> Agency | None:
-    """The active agency holding this token, or None."""
+    """The active agency holding this token, or None.
+
+    A remembered agency is shared by the requests of its process: read it, never change it.
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     digest = token_hash(token)
-    agency = Agency.objects.filter(token_hash=digest, is_active=True).first()
+    generation = _generation() if settings.AGENCY_TOKEN_MEMO else None
+    known = _remembered  # once: another thread may replace it meanwhile
+    agency = known.agencies.get(digest) if generation and known.generation == generation else None
+    if agency is None:
+        agency = Agency.objects.filter(token_hash=digest, is_active=True).first()
+        if agency is not None and generation:
+            _remember(generation, digest, agency)
     # The lookup is by hash; compare again in constant time for good measure.
     if agency is None or not hmac.compare_digest(agency.token_hash, digest):
         return None
     return agency
+
+
+class _Remembered(NamedTuple):
+    generation: str
+    agencies: dict  # token hash -> Agency
+
+
+_remembered = _Remembered("", {})
+
+
+def _remember(generation: str, digest: str, agency: Agency) -> None:
+    # The generation was read before the agency was: if a change committed in between, the
+    # generation has moved on since and this entry is never used.
+    global _remembered
+    if _remembered.generation != generation:
+        _remembered = _Remembered(generation, {})
+    _remembered.agencies[digest] = agency
+
+
+def _generation() -> str:
+    """The current generation of agencies; a new one if the cache has none (first use, eviction, flush)."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def agencies_changed() -> None:
+    """Make every process look agencies up again: now, and again once the change commits (a process
+    that looked in between saw the old row). Call it inside the changing transaction: if the cache
+    cannot be told, the error undoes the change rather than leave old tokens working."""
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    # A random value rather than a counter: a cache that lost the key can never bring an old one back.
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+@receiver(post_save, sender=Agency, dispatch_uid="points_agency_saved")
+@receiver(post_delete, sender=Agency, dispatch_uid="points_agency_deleted")
+def _agency_saved_or_deleted(**kwargs) -> None:
+    agencies_changed()
 
 
 def agency_check_event_types(*, code: str, kind: str, event_types) -> list[str]:

@@ -7,7 +7,7 @@ from collections import Counter
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import bulk
+from points import bulk, recorded_versions
 from points.models import GradeChange, LedgerEntry
 from points.signals import standings_changing
 from rules.models import PolicyVersion
@@ -15,10 +15,17 @@ from rules.values import age_on
 
 
 def record_policy_version(policy) -> None:
-    """Make sure the exact policy files behind a ledger entry are stored."""
+    """Make sure the exact policy files behind a ledger entry are stored.
+
+    One query per process and version, not per report: ``points.recorded_versions`` remembers
+    the versions whose row this process has seen committed.
+    """
+    if recorded_versions.is_known(policy.version):
+        return
     PolicyVersion.objects.get_or_create(
         hash=policy.version, defaults={"files": dict(policy.files), "source": str(policy.directory or "")}
     )
+    recorded_versions.remember_after_commit(policy.version)
 
 
 def citizen_facts(citizen: Citizen, day: datetime.date) -> dict:

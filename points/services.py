@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from citizens.models import Citizen
@@ -22,6 +23,7 @@ from points.exceptions import (
     IdempotencyConflict,
     InvalidState,
     NotEnrolled,
+    NotFound,
     ValidationFailed,
 )
 from points.models import Agency, Event, LedgerEntry
@@ -155,19 +157,14 @@ def event_report(
     attributes = attributes or {}
     _check_key(idempotency_key)
     fingerprint = report_fingerprint(resident_id, event_type, occurred_at, attributes)
-    replay = _replay(agency, idempotency_key, fingerprint)
-    if replay:
-        return replay
-    policy = current_policy()
-    citizen = citizen_get(resident_id=resident_id)
-    cleaned = validate_report(agency=agency, citizen=citizen, event_type=event_type,
-                              occurred_at=occurred_at, attributes=attributes, policy=policy, now=now)
+    report = _Report(agency, resident_id, event_type, occurred_at, attributes, idempotency_key, fingerprint,
+                     reported_by, now, corrects)
     try:
         with transaction.atomic():
-            return _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned,
-                                  idempotency_key, fingerprint, reported_by, now, corrects)
+            return _report_locked(report, current_policy())
     except IntegrityError:
-        # A concurrent request with the same key committed first.
+        # A concurrent request with the same key committed after the locking statement looked for it
+        # (PostgreSQL's row lock returns the newest row, but the statement's snapshot is older).
         replay = _replay(agency, idempotency_key, fingerprint)
         if replay:
             return replay
@@ -191,22 +188,60 @@ def validate_report(*, agency, citizen, event_type, occurred_at, attributes, pol
     return cleaned
 
 
-def _report_locked(policy, agency, citizen, event_type, occurred_at, cleaned, key, fingerprint,
-                   reported_by, now, corrects=None) -> ReportResult:
-    citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
-    replay = _replay(agency, key, fingerprint)
-    if replay:
-        return replay
-    _check_scorable(citizen)
+@dataclass(frozen=True)
+class _Report:
+    """``event_report``'s arguments on their way through it."""
+
+    agency: Agency
+    resident_id: str
+    event_type: str
+    occurred_at: datetime.datetime
+    attributes: dict
+    key: str
+    fingerprint: str
+    reported_by: object
+    now: datetime.datetime
+    corrects: Event | None
+
+
+def _report_locked(report: _Report, policy) -> ReportResult:
+    """Apply the report holding the citizen's row lock, or answer a key used before.
+
+    A key used before answers ahead of any check: the same report gets its original result, another
+    report a conflict, even one naming a malformed or unknown resident ID. The key is looked for in
+    the statement that takes the lock; a concurrent request with the same key that commits after it
+    makes the event insert fail instead (``IntegrityError``, see ``event_report``).
+    """
+    try:
+        citizen = _citizen_locked(report)
+    except (NotFound, ValidationFailed):
+        replay = _replay(report.agency, report.key, report.fingerprint)
+        if replay:
+            return replay
+        raise
+    if citizen.key_used_by is not None:
+        return _replay(report.agency, report.key, report.fingerprint)
+    cleaned = validate_report(agency=report.agency, citizen=citizen, event_type=report.event_type,
+                              occurred_at=report.occurred_at, attributes=report.attributes, policy=policy,
+                              now=report.now)
     ledger.record_policy_version(policy)
     event = Event.objects.create(
-        citizen=citizen, event_type=event_type, occurred_at=occurred_at, reported_at=now, agency=agency,
-        reported_by=reported_by, attributes=jsonable_attributes(cleaned), idempotency_key=key,
-        fingerprint=fingerprint, policy_version=policy.version, corrects=corrects,
+        citizen=citizen, event_type=report.event_type, occurred_at=report.occurred_at, reported_at=report.now,
+        agency=report.agency, reported_by=report.reported_by, attributes=jsonable_attributes(cleaned),
+        idempotency_key=report.key, fingerprint=report.fingerprint, policy_version=policy.version,
+        corrects=report.corrects,
     )
-    entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=now)
-    ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
+    entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=report.now)
+    ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=report.now)
     return ReportResult(event=event, entries=entries, score=citizen.score, grade=citizen.grade, created=True)
+
+
+def _citizen_locked(report: _Report) -> Citizen:
+    """The citizen's row, locked and read in one statement that also looks for an earlier event with
+    the report's key (``citizen.key_used_by``: its id, or None)."""
+    earlier = Event.objects.filter(agency=report.agency, idempotency_key=report.key).values("pk")[:1]
+    locked = Citizen.objects.select_for_update().annotate(key_used_by=Subquery(earlier))
+    return citizen_get(resident_id=report.resident_id, queryset=locked)
 
 
 def _check_key(key) -> None:

@@ -22,6 +22,31 @@ def _clean_throttle_counters():
     cache.clear()
 
 
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The shared cache production uses (django-redis), on a test database of the local Redis; skipped without it."""
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    cache.clear()
+    yield REDIS_URL
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _agency_token_memo(settings):
+    """API tests run with agencies remembered per process, as production does (one test process
+    shares its local-memory cache, so the memo is sound here): rotation and deactivation are tested through it."""
+    settings.AGENCY_TOKEN_MEMO = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Officials authenticate with HTTP Basic on every request; PBKDF2's ~0.5 s per check would dominate."""

@@ -91,6 +91,15 @@ def test_throttled_per_agency_with_retry_after(tight_rates, as_agency):
     assert police.get(URL).status_code == 200, "another agency has its own limit"
 
 
+def test_throttled_the_same_with_the_shared_redis_cache(redis_cache, tight_rates, as_agency):
+    court = as_agency("court")
+    assert [court.get(URL).status_code for _ in range(3)] == [200, 200, 200]
+    response = court.get(URL)
+    assert_error(response, 429, "throttled")
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert as_agency("police").get(URL).status_code == 200
+
+
 def test_batch_has_its_own_tighter_limit(tight_rates, as_agency):
     client = as_agency("court")
     assert client.post("/api/v1/events/batch/", {"items": [{}]}).status_code == 200

@@ -2,6 +2,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AccessLog
@@ -145,6 +147,41 @@ def test_eligibility_errors(make_citizen, as_agency):
     assert_error(client.get("/api/v1/citizens/11010519491231002X/eligibility/"), 404, "not_found")
     young = make_citizen(enrol=False, birth_date=timezone.localdate() - datetime.timedelta(days=3000))
     assert_error(client.get(citizen_url(young, "eligibility/")), 422, "not_enrolled")
+
+
+@pytest.mark.parametrize("since", [None, datetime.date(2025, 4, 1)])
+def test_eligibility_renders_exactly_like_its_serializer(reported, since):
+    from api.serializers import EligibilitySerializer, eligibility_dict
+    from points.selectors import eligibility_all
+
+    decisions = eligibility_all(citizen=reported, under_appeal_since=since)
+    expected = EligibilitySerializer({"resident_id": reported.resident_id, "decisions": decisions}).data
+    assert eligibility_dict(reported.resident_id, decisions) == expected
+
+
+def test_eligibility_follows_each_citizens_appeals_request_by_request(reported, make_citizen, as_agency):
+    from appeals.services import appeal_file
+    from points.models import Event
+
+    client, other = as_agency("licensing"), make_citizen()
+    url = "eligibility/?service=driving_licence"
+    assert client.get(citizen_url(reported, url)).json()["decisions"][0]["under_appeal_since"] is None
+    appeal_file(event=Event.objects.get(citizen=reported, agency__code="court"), grounds="not me", by="clerk",
+                now=WHEN + datetime.timedelta(days=3))
+    assert client.get(citizen_url(reported, url)).json()["decisions"][0]["under_appeal_since"] == "2025-03-04"
+    assert client.get(citizen_url(other, url)).json()["decisions"][0]["under_appeal_since"] is None
+    assert client.get(citizen_url(reported, "eligibility/")).json()["decisions"][0]["under_appeal_since"]
+
+
+def test_eligibility_is_one_statement(reported, as_agency):
+    """Performance: the citizen and their oldest open appeal in one read, the agency remembered
+    (docs/performance.md, "API")."""
+    client = as_agency("licensing")
+    url = citizen_url(reported, "eligibility/?service=driving_licence")
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) == 1
 
 
 def test_reporting_agency_may_not_ask_eligibility(reported, as_agency):

@@ -32,6 +32,39 @@ def test_same_report_from_8_threads_is_applied_once(make_citizen, tokens):
     assert Citizen.objects.get(pk=citizen.pk).score == 950
 
 
+def test_one_key_for_8_citizens_at_once_is_applied_once(make_citizen, tokens):
+    """Same key, other bodies: different row locks, so only the unique key decides; 1 applied, 7 conflicts."""
+    citizens = [make_citizen() for _ in range(THREADS)]
+
+    def send(index):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens['court']}")
+        return client.post("/api/v1/events/", report_body(citizens[index], key="one-key"))
+
+    responses = run_in_threads(THREADS, send)
+    assert sorted(r.status_code for r in responses) == [201] + [409] * (THREADS - 1)
+    assert Event.objects.filter(idempotency_key="one-key").count() == 1
+    assert sorted(Citizen.objects.filter(pk__in=[c.pk for c in citizens]).values_list("score", flat=True)) == (
+        [950] + [1000] * (THREADS - 1))
+
+
+def test_8_threads_reporting_on_one_citizen_give_the_exact_score(make_citizen, tokens):
+    """Threads share the remembered agency; each report is applied under the row lock, none lost."""
+    citizen = make_citizen()
+
+    def send(index):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens['police']}")
+        return [client.post("/api/v1/events/", report_body(citizen, "traffic_violation", key=f"t{index}-{n}"))
+                for n in range(5)]
+
+    responses = [r for batch in run_in_threads(THREADS, send) for r in batch]
+    assert [r.status_code for r in responses] == [201] * THREADS * 5
+    citizen.refresh_from_db()
+    deltas = LedgerEntry.objects.filter(citizen=citizen).values_list("delta", flat=True)
+    assert citizen.score == sum(deltas) and len(deltas) == 1 + THREADS * 5
+
+
 def test_same_batch_from_8_threads_is_applied_once(make_citizen, tokens):
     citizens = [make_citizen() for _ in range(3)]
     items = [report_body(c, key=f"b-{n}") for n, c in enumerate(citizens)]

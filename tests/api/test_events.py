@@ -2,6 +2,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from citizens.models import Citizen
@@ -60,6 +62,38 @@ def test_same_key_other_body_is_409(make_citizen, as_agency):
     response = client.post(URL, report_body(citizen, event_type="drunk_driving_conviction"))
     assert_error(response, 409, "idempotency_conflict")
     assert Citizen.objects.get(pk=citizen.pk).score == 950 and events_of(citizen) == 1
+
+
+@pytest.mark.parametrize("resident_id", ["12345", "110105194912310021", "11010519491231002X"])
+def test_key_reused_for_a_report_naming_nobody_is_409(make_citizen, as_agency, resident_id):
+    """A used key answers before the new body is checked: malformed or unknown resident IDs included."""
+    citizen = make_citizen()
+    client = as_agency("court")
+    client.post(URL, report_body(citizen))
+    response = client.post(URL, {**report_body(citizen), "resident_id": resident_id})
+    assert_error(response, 409, "idempotency_conflict")
+
+
+def test_resend_is_replayed_even_when_the_report_would_now_be_refused(make_citizen, as_agency):
+    citizen = make_citizen()
+    client = as_agency("court")
+    first = client.post(URL, report_body(citizen)).json()
+    Citizen.objects.filter(pk=citizen.pk).update(status="moved_away")
+    again = client.post(URL, report_body(citizen))
+    assert again.status_code == 201, again.content
+    assert again.json()["replayed"] is True and again.json()["event_id"] == first["event_id"]
+    assert_error(client.post(URL, report_body(citizen, key="k2")), 422, "not_enrolled")
+
+
+def test_one_statement_locks_and_reads_the_citizen_and_looks_for_the_key(make_citizen, as_agency):
+    """Performance: no separate idempotency lookups or citizen reads (docs/performance.md, "API")."""
+    citizen = make_citizen()
+    client = as_agency("court")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(URL, report_body(citizen)).status_code == 201
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert len([sql for sql in reads if 'FROM "citizens_citizen"' in sql]) == 1
+    assert not [sql for sql in reads if 'FROM "points_event"' in sql and "citizens_citizen" not in sql]
 
 
 @pytest.mark.parametrize("change, field", [
