@@ -72,18 +72,17 @@ class _Pool:
     def _send(self, worker: int, batch) -> None:
         while True:
             self._read_messages()
+            self._check_alive(worker)
             try:
                 self.inboxes[worker].put(batch, timeout=_POLL_SECONDS)
                 return
             except queue.Full:
-                self._check_alive()
+                continue
 
     def collect(self) -> IngestReport:
         while len(self.results) < len(self.processes):
             self._read_messages(wait=True)
-        failures = [payload for kind, payload in self.results if kind == "failed"]
-        if failures:
-            raise ParallelIngestError("An ingest worker failed:\n" + "\n".join(failures))
+        self._raise_failures()
         total = IngestReport()
         for _, report in self.results:
             total.applied += report.applied
@@ -110,10 +109,19 @@ class _Pool:
                 self.results.append((kind, payload))
             wait = False
 
-    def _check_alive(self) -> None:
-        for process in self.processes:
-            if process.exitcode not in (None, 0):  # killed, or crashed in C code, without a word
-                raise ParallelIngestError(f"An ingest worker exited with code {process.exitcode}.")
+    def _check_alive(self, worker: int | None = None) -> None:
+        """Raise if a worker failed, or if ``worker``, which still has lines to get, has stopped."""
+        self._raise_failures()
+        for number, process in enumerate(self.processes):
+            if process.exitcode not in (None, 0) or (number == worker and process.exitcode is not None):
+                self._read_messages()  # its last words may still be on the way
+                self._raise_failures()
+                raise ParallelIngestError(f"An ingest worker stopped early (exit code {process.exitcode}).")
+
+    def _raise_failures(self) -> None:
+        failures = [payload for kind, payload in self.results if kind == "failed"]
+        if failures:
+            raise ParallelIngestError("An ingest worker failed:\n" + "\n".join(failures))
 
     def stop(self) -> None:
         finished = len(self.results) == len(self.processes)

@@ -56,14 +56,15 @@ def test_two_workers_write_the_ledger_one_process_writes(make_citizen, agencies,
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_worker_is_reported_and_nothing_hangs(make_citizen, agencies, monkeypatch):
     people = [make_citizen().resident_id for _ in range(4)]
-    lines = [json.dumps(item) for item in reports(people, 50, seed=3)]
+    # Far more batches than a worker's inbox holds: the parent must notice the failure while it waits to send.
+    lines = [json.dumps(item) for item in reports(people, 400, seed=3)]
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(parallel, "apply_batches", broken)  # the forked workers inherit it
     with pytest.raises(ParallelIngestError, match="disk on fire"):
-        events_ingest(lines=enumerate(lines, start=1), batch_size=10, workers=2)
+        events_ingest(lines=enumerate(lines, start=1), batch_size=5, workers=2)
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RULE).exists()
 
 
