@@ -49,10 +49,9 @@ def _notice(citizen, entries, policy, at, grade_before, grade_after, backend, tz
     opening = first.kind == LedgerEntry.Kind.OPENING
     score_before = None if opening else first.balance_after - first.delta
     score_after = entries[-1].balance_after
-    return Notice(
-        # Ids, not instances: setting related instances costs more than the rest of the row (bulk path).
-        citizen_id=citizen.pk, event_id=event.pk, kind=_KINDS[first.kind], created_at=at, score_before=score_before,
-        score_after=score_after, grade_before=grade_before or "", grade_after=grade_after,
+    return bulk.build(
+        Notice, citizen_id=citizen.pk, event_id=event.pk, kind=_KINDS[first.kind], created_at=at,
+        score_before=score_before, score_after=score_after, grade_before=grade_before or "", grade_after=grade_after,
         rule_ids=[entry.rule_id for entry in entries],
         subject=wording.subject(kind=first.kind, score_before=score_before, score_after=score_after,
                                 grade_before=grade_before, grade_after=grade_after),

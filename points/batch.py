@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
+from points import bulk
 from points.exceptions import ApplicationError, IdempotencyConflict
 from points.ingest import IngestItem, write_batch
 from points.models import Agency, Event
@@ -126,8 +127,8 @@ def _apply_together(agency, fresh, results) -> None:
     try:
         with transaction.atomic():
             ids = {p.kwargs.get("resident_id") for p in fresh}
-            citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
-                [i for i in ids if resident_id_problem(i) is None], field_name="resident_id")
+            citizens = bulk.lock_in_bulk(Citizen, [i for i in ids if resident_id_problem(i) is None],
+                                         field_name="resident_id")
             valid = [p for p in fresh if _validate(agency, p, citizens, policy, now, results)]
             written = write_batch([
                 IngestItem(line=p.index, agency=agency, data=p.kwargs, occurred_at=p.kwargs["occurred_at"],

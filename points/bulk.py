@@ -7,8 +7,64 @@ Elsewhere this falls back to ``bulk_create``. Database constraints and
 triggers apply to COPY exactly as to INSERT.
 """
 import operator
+from functools import cache
+from typing import NamedTuple
 
 from django.db import connection, models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
+
+from points.lookups import array_type
+
+
+def build(model, /, **values):
+    """An unsaved ``model`` instance, like ``model(**values)`` at a fifth of the cost.
+
+    Django's keyword construction costs ~26 µs an event on these machines, most of it in
+    related-object descriptors and the ``pre_init``/``post_init`` signals; the bulk path builds
+    three objects per report. Values are stored by attname, as ``Model.__init__`` stores them;
+    when anything listens to those signals the instance is made by ``__init__`` instead, so
+    receivers still run. A related object passed by name (``citizen=person``) sets the key and
+    is cached on the instance, as keyword construction does; fields not given get their defaults.
+    """
+    spec = _build_spec(model)
+    related = []
+    for name in [name for name in values if name in spec.relations]:
+        field, instance = spec.relations[name], values.pop(name)
+        values[field.attname] = None if instance is None else instance.pk
+        if instance is not None:
+            related.append((field, instance))
+    if unknown := values.keys() - spec.attnames:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    data = {**spec.constant_defaults, **{f.attname: f.get_default() for f in spec.made_defaults}, **values}
+    if pre_init.receivers or post_init.receivers:
+        obj = model(*[data[name] for name in spec.attnames])
+    else:
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update(data)
+    for field, instance in related:
+        field.set_cached_value(obj, instance)
+    return obj
+
+
+class _BuildSpec(NamedTuple):
+    attnames: tuple  # in concrete-field order: positional construction needs it
+    constant_defaults: dict
+    made_defaults: tuple  # fields whose default is made afresh for every instance (dict, list ...)
+    relations: dict
+
+
+@cache
+def _build_spec(model) -> _BuildSpec:
+    fields = model._meta.concrete_fields
+    made = tuple(f for f in fields if f.has_default() and callable(f.default))
+    return _BuildSpec(
+        attnames=tuple(f.attname for f in fields),
+        constant_defaults={f.attname: f.get_default() for f in fields if f not in made},
+        made_defaults=made,
+        relations={f.name: f for f in fields if f.is_relation},
+    )
 
 
 def insert_all(model, objs: list) -> list:
@@ -38,6 +94,27 @@ def insert_all(model, objs: list) -> list:
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
     return objs
+
+
+def lock_in_bulk(model, values, *, field_name: str) -> dict:
+    """``select_for_update().in_bulk(values, field_name=...)``, rows locked in primary-key order.
+
+    On PostgreSQL the values are joined as one array: the planner then looks each one up in the
+    field's index, where the IN list ``in_bulk`` writes made it read the whole citizens table
+    (36 against 12 ms for a thousand of 100,000 citizens).
+    """
+    values = list(dict.fromkeys(values))
+    if connection.vendor != "postgresql" or not values:
+        return model._default_manager.select_for_update().order_by("pk").in_bulk(values, field_name=field_name)
+    field = model._meta.get_field(field_name)
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    rows = model._default_manager.raw(
+        f"SELECT t.* FROM unnest(%s::{array_type(field, connection)}[]) AS v(value) "
+        f"JOIN {quote(table)} t ON t.{quote(field.column)} = v.value ORDER BY t.{quote(model._meta.pk.column)} "
+        f"FOR UPDATE OF t",
+        [values],
+    )
+    return {getattr(obj, field.attname): obj for obj in rows}
 
 
 def _link_related(model, objs) -> None:

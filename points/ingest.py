@@ -100,9 +100,7 @@ def apply_batch(batch, agencies, report: IngestReport, now) -> None:
     valid = []
     try:
         with transaction.atomic():
-            citizens = Citizen.objects.select_for_update().order_by("pk").in_bulk(
-                {i.data["resident_id"] for i in items}, field_name="resident_id"
-            )
+            citizens = bulk.lock_in_bulk(Citizen, [i.data["resident_id"] for i in items], field_name="resident_id")
             valid = [item for item in items if _validate(item, citizens, policy, now, report)]
             report.entries += sum(len(entries) for _, entries in write_batch(valid, policy, now))
             report.applied += len(valid)
@@ -155,7 +153,7 @@ def _drop_replays(items, report) -> list:
     # alone both databases scanned the whole events table, batch after batch.
     seen = {}
     for agency_id, keys in keys_by_agency.items():
-        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__in=keys)
+        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__any=keys)
         seen.update(((agency_id, key), fp) for key, fp in rows.values_list("idempotency_key", "fingerprint"))
     fresh = []
     for item in items:
@@ -197,22 +195,23 @@ def write_batch(items, policy, now) -> list:
         return []
     ledger.record_policy_version(policy)
     events = bulk.insert_all(Event, [
-        Event(citizen=i.citizen, event_type=i.data["event_type"], occurred_at=i.occurred_at,
-              reported_at=now, agency=i.agency, attributes=jsonable_attributes(i.cleaned),
-              idempotency_key=i.data["idempotency_key"], fingerprint=i.fingerprint, policy_version=policy.version)
+        bulk.build(Event, citizen=i.citizen, event_type=i.data["event_type"], occurred_at=i.occurred_at,
+                   reported_at=now, agency=i.agency, attributes=jsonable_attributes(i.cleaned),
+                   idempotency_key=i.data["idempotency_key"], fingerprint=i.fingerprint,
+                   policy_version=policy.version)
         for i in items
     ])
-    capped_types = {rule.event_type for rule in policy.rules.values() if rule.cap}
-    caps = ledger.CapCounts.load(
-        citizen_ids={i.citizen.pk for i in items if i.data["event_type"] in capped_types}, policy=policy
-    )
-    changes, entries, written = [], [], []
+    people = list({i.citizen.pk: i.citizen for i in items}.values())
+    memo = ledger.cap_memo(policy)
+    caps = memo.load(people, policy)
+    changes, entries, written, tz = [], [], [], timezone.get_current_timezone()
     for item, event in zip(items, events, strict=True):
         planned = ledger.plan_rule_entries(citizen=item.citizen, event=event, attributes=item.cleaned,
-                                           policy=policy, at=now, caps=caps)
+                                           policy=policy, at=now, caps=caps, tz=tz)
         changes.append((item.citizen, planned))
         written.append((event, planned))
         entries.extend(planned)
+    memo.remember(people, caps)
     bulk.insert_all(LedgerEntry, entries)
     ledger.save_standings(changes=changes, policy=policy, at=now)
     return written

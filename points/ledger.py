@@ -2,8 +2,9 @@
 that already holds the citizen's row lock. Nothing else should call these.
 """
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 
+from django.db import transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
@@ -45,10 +46,10 @@ def new_entry(*, citizen, event, rule_id, rule_title, policy_version, delta, kin
     """An unsaved entry chained to the citizen's last one; moves the (locked, in-memory)
     citizen's score by ``delta`` and the chain's head to the new entry."""
     citizen.score = (citizen.score or 0) + delta
-    entry = LedgerEntry(
-        citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title, policy_version=policy_version,
-        kind=kind, delta=delta, balance_after=citizen.score, reverses=reverses, reason=reason,
-        expires_on=expires_on, created_at=at, prev_hash=citizen.ledger_head,
+    entry = bulk.build(
+        LedgerEntry, citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title,
+        policy_version=policy_version, kind=kind, delta=delta, balance_after=citizen.score, reverses=reverses,
+        reason=reason, expires_on=expires_on, created_at=at, prev_hash=citizen.ledger_head,
     )
     entry.hash = citizen.ledger_head = entry.compute_hash(citizen.resident_id)
     return entry
@@ -69,9 +70,12 @@ def apply_rules(*, citizen, event, attributes, policy, at) -> list:
     return LedgerEntry.objects.bulk_create(entries)
 
 
-def plan_rule_entries(*, citizen, event, attributes, policy, at, caps) -> list:
-    """Unsaved entries for every matching rule in force on the day the event occurred."""
-    occurred_on = timezone.localdate(event.occurred_at)
+def plan_rule_entries(*, citizen, event, attributes, policy, at, caps, tz=None) -> list:
+    """Unsaved entries for every matching rule in force on the day the event occurred.
+
+    ``tz``: the current time zone, if the caller already has it (the bulk path asks once a batch).
+    """
+    occurred_on = event.occurred_at.astimezone(tz or timezone.get_current_timezone()).date()
     matched = policy.matching_rules(event.event_type, attributes, citizen_facts(citizen, occurred_on), occurred_on)
     entries = []
     for rule in matched:
@@ -97,11 +101,10 @@ class CapCounts:
     the batch is planned.
     """
 
-    def __init__(self, occurrences):
-        self._counts = Counter()
+    def __init__(self, occurrences=()):
+        self._by_citizen = defaultdict(Counter)
         for citizen_id, rule_id, day in occurrences:
-            for key in self._keys(citizen_id, rule_id, day):
-                self._counts[key] += 1
+            self._by_citizen[citizen_id].update(self._keys(rule_id, day))
 
     @classmethod
     def load(cls, *, citizen_ids, policy, event_types=None) -> "CapCounts":
@@ -109,27 +112,85 @@ class CapCounts:
         capped = [rule.id for rule in policy.rules.values()
                   if rule.cap and (event_types is None or rule.event_type in event_types)]
         if not capped or not citizen_ids:
-            return cls([])
+            return cls()
         rows = LedgerEntry.objects.filter(
-            citizen_id__in=citizen_ids, rule_id__in=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
+            citizen_id__any=citizen_ids, rule_id__any=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
         ).order_by().values_list("citizen_id", "rule_id", "event__occurred_at")  # the default order joins citizens
-        return cls((cid, rid, timezone.localdate(when)) for cid, rid, when in rows)
+        tz = timezone.get_current_timezone()
+        return cls((cid, rid, when.astimezone(tz).date()) for cid, rid, when in rows)
 
     @staticmethod
-    def _keys(citizen_id, rule_id, day):
-        return [(citizen_id, rule_id, "lifetime"), (citizen_id, rule_id, "year", day.year),
-                (citizen_id, rule_id, "month", day.year, day.month)]
+    def _keys(rule_id, day):
+        return [(rule_id, "lifetime"), (rule_id, "year", day.year), (rule_id, "month", day.year, day.month)]
 
-    def _key(self, citizen_id, rule, day):
-        keys = self._keys(citizen_id, rule.id, day)
+    def _key(self, rule, day):
+        keys = self._keys(rule.id, day)
         return {"lifetime": keys[0], "year": keys[1], "month": keys[2]}[rule.cap.per]
 
     def reached(self, citizen_id, rule, day) -> bool:
-        return self._counts[self._key(citizen_id, rule, day)] >= rule.cap.count
+        return self._by_citizen[citizen_id][self._key(rule, day)] >= rule.cap.count
 
     def add(self, citizen_id, rule, day) -> None:
-        for key in self._keys(citizen_id, rule.id, day):
-            self._counts[key] += 1
+        self._by_citizen[citizen_id].update(self._keys(rule.id, day))
+
+    def of(self, citizen_id) -> Counter:
+        """A copy of one citizen's counts."""
+        return Counter(self._by_citizen[citizen_id])
+
+    def put(self, citizen_id, counts: Counter) -> None:
+        self._by_citizen[citizen_id] = Counter(counts)
+
+
+class CapMemo:
+    """Cap counts of the citizens this process wrote for, remembered with their ledger head.
+
+    A citizen's counts change only with a new ledger entry of theirs, and every entry moves the
+    citizen's ``ledger_head`` (the last hash of their chain). Counts remembered with the head
+    they belong to are therefore exact for as long as the locked row still shows that head; a
+    write by anyone else (the API, an appeal, expiry, another process, a rolled-back batch) moves
+    or misses it and the counts are read again. It saves the bulk path its one growing query:
+    the ledger rows of every capped rule of the batch's people (``bench/ingest.py``).
+    """
+
+    MAX_CITIZENS = 500_000  # beyond that it starts afresh
+
+    def __init__(self, policy_version: str):
+        self.policy_version = policy_version
+        self._heads: dict = {}
+
+    def load(self, citizens, policy) -> CapCounts:
+        """``CapCounts`` for these locked citizens: remembered where the head still matches, else read."""
+        known = {c.pk: self._heads[c.pk][1] for c in citizens
+                 if c.pk in self._heads and self._heads[c.pk][0] == c.ledger_head}
+        caps = CapCounts.load(citizen_ids=[c.pk for c in citizens if c.pk not in known], policy=policy)
+        for citizen_id, counts in known.items():
+            caps.put(citizen_id, counts)
+        return caps
+
+    def remember(self, citizens, caps: CapCounts) -> None:
+        """Keep these citizens' counts with the head their planned entries moved them to, once committed.
+
+        Only committed heads are kept: a batch rolled back never happened, whatever its entries' hashes.
+        """
+        planned = [(citizen.pk, citizen.ledger_head, caps.of(citizen.pk)) for citizen in citizens]
+        transaction.on_commit(lambda: self._keep(planned))
+
+    def _keep(self, planned) -> None:
+        if len(self._heads) >= self.MAX_CITIZENS:
+            self._heads.clear()
+        for citizen_id, head, counts in planned:
+            self._heads[citizen_id] = (head, counts)
+
+
+_cap_memo = CapMemo("")
+
+
+def cap_memo(policy) -> CapMemo:
+    """This process's ``CapMemo`` for ``policy`` (a new policy version starts a new one)."""
+    global _cap_memo
+    if _cap_memo.policy_version != policy.version:
+        _cap_memo = CapMemo(policy.version)
+    return _cap_memo
 
 
 def bounded_delta(policy, score: int, delta: int) -> int:
@@ -184,8 +245,8 @@ def save_standings(*, changes, policy, at) -> None:
         score = entries[-1].balance_after
         grade = policy.grade_for(score)
         if grade != citizen.grade:
-            grade_changes.append(GradeChange(
-                citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=score,
+            grade_changes.append(bulk.build(
+                GradeChange, citizen=citizen, from_grade=citizen.grade, to_grade=grade, score=score,
                 entry=entries[-1], changed_at=at,
             ))
             citizen.grade, citizen.grade_changed_at = grade, at

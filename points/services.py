@@ -107,9 +107,9 @@ def _enrol_locked(citizens: list, *, at, policy) -> list:
     ledger.record_policy_version(policy)
     agency = system_agency()
     events = bulk.insert_all(Event, [
-        Event(citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
-              idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
-              fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
+        bulk.build(Event, citizen=c, event_type=ENROLMENT_EVENT_TYPE, occurred_at=at, reported_at=at, agency=agency,
+                   idempotency_key=f"enrolment:{c.resident_id}", policy_version=policy.version,
+                   fingerprint=report_fingerprint(c.resident_id, ENROLMENT_EVENT_TYPE, at, {}))
         for c in citizens
     ])
     entries = []

@@ -1,0 +1,128 @@
+"""The bulk path's shortcuts give what Django's ordinary paths give.
+
+``bulk.build`` against keyword construction, ``bulk.lock_in_bulk`` and the ``__any`` lookup
+against ``in_bulk`` and ``__in``, the compiled timestamp loader against Django's, and the
+remembered cap counts against the ledger.
+"""
+import datetime
+import json
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
+
+from citizens.models import Citizen
+from notices.models import Notice
+from points import bulk
+from points.ingest import events_ingest
+from points.models import Event, LedgerEntry
+from points.services import event_retract
+
+NOW = datetime.datetime(2024, 12, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+def _fields(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if name != "_state"}
+
+
+def test_build_gives_what_keyword_construction_gives(make_citizen, agencies):
+    citizen = make_citizen()
+    values = dict(event_type="blood_donation", occurred_at=NOW, reported_at=NOW, idempotency_key="k",
+                  fingerprint="f", policy_version="v", attributes={"millilitres": 400})
+    built = bulk.build(Event, citizen=citizen, agency=agencies["red_cross"], **values)
+    made = Event(citizen=citizen, agency=agencies["red_cross"], **values)
+    assert _fields(built) == _fields(made)
+    assert built.citizen is citizen and built.agency is agencies["red_cross"]  # cached: no query
+    assert built._state.adding and built._state.db is None
+    first, second = bulk.build(Notice, citizen_id=1, event_id=2), bulk.build(Notice, citizen_id=1, event_id=2)
+    assert first.rule_ids == [] and first.rule_ids is not second.rule_ids  # a callable default, made afresh
+
+
+def test_build_refuses_unknown_fields_and_runs_init_receivers(db):
+    with pytest.raises(TypeError, match="no field"):
+        bulk.build(Notice, colour="red")
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Notice)
+    try:
+        notice = bulk.build(Notice, citizen_id=1, event_id=2, subject="s")
+    finally:
+        post_init.disconnect(receiver, sender=Notice)
+    assert seen == [notice] and notice.subject == "s"
+
+
+def test_lock_in_bulk_gives_in_bulk_answer(make_citizen):
+    people = [make_citizen(birth_date=datetime.date(1980, 1, n + 1)) for n in range(3)]
+    wanted = [people[2].resident_id, people[0].resident_id, "110101199001011234", people[0].resident_id]
+    with transaction.atomic():
+        locked = bulk.lock_in_bulk(Citizen, wanted, field_name="resident_id")
+        expected = Citizen.objects.in_bulk(wanted, field_name="resident_id")
+    assert {key: obj.pk for key, obj in locked.items()} == {key: obj.pk for key, obj in expected.items()}
+    assert locked[people[0].resident_id].score == people[0].score
+
+
+@pytest.mark.postgres
+def test_too_long_values_match_nothing(make_citizen):
+    """A cast to varchar(18) would cut a 19-character value to a real resident ID."""
+    person = make_citizen()
+    too_long = person.resident_id + "7"
+    with transaction.atomic():
+        assert bulk.lock_in_bulk(Citizen, [too_long], field_name="resident_id") == {}
+    assert not Citizen.objects.filter(resident_id__any=[too_long]).exists()
+
+
+def test_any_lookup_answers_as_in(make_citizen):
+    people = [make_citizen(birth_date=datetime.date(1990, 1, n + 1)) for n in range(4)]
+    ids = [people[1].pk, people[3].pk, None, people[1].pk]
+    assert set(Citizen.objects.filter(pk__any=ids)) == set(Citizen.objects.filter(pk__in=ids))
+    assert set(LedgerEntry.objects.filter(citizen_id__any=ids)) == set(LedgerEntry.objects.filter(citizen_id__in=ids))
+    assert not Citizen.objects.filter(pk__any=[]).exists()
+    with CaptureQueriesContext(connection) as queries:
+        list(Citizen.objects.filter(resident_id__any=[p.resident_id for p in people]))
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"]
+
+
+@pytest.mark.postgres
+def test_timestamps_load_through_the_compiled_loader_in_djangos_zone(make_citizen):
+    person = make_citizen()
+    loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
+    assert loader.__name__ == "FastTzLoader"
+    loaded = Citizen.objects.get(pk=person.pk).enrolled_at
+    assert loaded == person.enrolled_at and loaded.tzinfo == connection.timezone
+
+
+def _donation(resident_id, n, month):
+    return json.dumps({
+        "agency": "red_cross", "resident_id": resident_id, "event_type": "blood_donation",
+        "occurred_at": f"2024-{month:02d}-10T09:00:00+08:00", "idempotency_key": f"donation-{n}",
+        "attributes": {"millilitres": 400},
+    })
+
+
+def _ingest(django_capture_on_commit_callbacks, *lines):
+    # The test's transaction never commits; run what would run after commit, as a real run does.
+    with django_capture_on_commit_callbacks(execute=True):
+        return events_ingest(lines=enumerate(lines, start=1), now=NOW)
+
+
+def test_remembered_cap_counts_follow_the_ledger(make_citizen, agencies, django_capture_on_commit_callbacks):
+    """Blood donations count at most twice a year. After a batch, this process remembers the
+    person's counts; a write by any other path moves the ledger head and the counts are read again."""
+    person = make_citizen()
+    rid = person.resident_id
+    _ingest(django_capture_on_commit_callbacks, _donation(rid, 1, 3), _donation(rid, 2, 4))
+    with CaptureQueriesContext(connection) as queries:
+        report = _ingest(django_capture_on_commit_callbacks, _donation(person.resident_id, 3, 5))
+    assert report.applied == 1 and report.entries == 0  # the cap: a third donation in 2024 counts nothing
+    assert not [q for q in queries if "points_ledgerentry" in q["sql"] and "rule_id" in q["sql"]]  # remembered
+    retracted = Event.objects.get(idempotency_key="donation-1")
+    event_retract(event=retracted, reason="reported twice", agency=agencies["red_cross"])
+    report = _ingest(django_capture_on_commit_callbacks, _donation(person.resident_id, 4, 6))
+    assert report.entries == 1  # one 2024 donation counts now: the remembered "two" was not used
+    person.refresh_from_db()
+    assert person.score == sum(person.ledger.values_list("delta", flat=True))
