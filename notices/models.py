@@ -44,7 +44,9 @@ class Notice(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [  # (citizen, ...) covers the citizen's foreign key; no LIKE twin for the status
             models.Index(fields=["citizen", "-created_at"]),
-            models.Index(fields=["delivery_status"], name="notice_delivery_status"),
+            # Only notices still to send are looked up by status (``notices_deliver``).
+            models.Index(fields=["delivery_status"], name="notice_delivery_waiting",
+                         condition=models.Q(delivery_status__in=["pending", "failed"])),
         ]
 
     def __str__(self):

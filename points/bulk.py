@@ -6,7 +6,11 @@ gives them, at a fraction of the cost (measured with ``bench/ingest.py``).
 Elsewhere this falls back to ``bulk_create``. Database constraints and
 triggers apply to COPY exactly as to INSERT.
 """
+import datetime
+import decimal
+import json
 import operator
+import uuid
 from functools import cache
 from typing import NamedTuple
 
@@ -145,10 +149,21 @@ def _row_getter(fields):
     def row(obj):
         values = list(get(obj))
         for i, field in json_fields:
-            values[i] = field.get_db_prep_save(values[i], connection)
+            values[i] = _json_text(field, values[i])
         return values
 
     return row
+
+
+def _json_text(field, value):
+    """A JSON field's value as the text COPY and a ``::jsonb`` cast read.
+
+    The same ``json.dumps`` Django's preparation ends in, without its three layers of wrappers;
+    ``None`` still goes through Django, which decides between SQL NULL and JSON null.
+    """
+    if value is None:
+        return field.get_db_prep_save(value, connection)
+    return json.dumps(value, cls=field.encoder)
 
 
 def update_fields(model, objs, field_names) -> None:
@@ -161,23 +176,30 @@ def update_fields(model, objs, field_names) -> None:
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One array parameter per column: psycopg adapts lists fast, and the
-            # statement text stays the same size whatever the batch size.
-            row_of = _row_getter([*fields, model._meta.pk])
-            columns = [list(column) for column in zip(*map(row_of, objs), strict=True)]
-            types = [f.db_type(connection) for f in fields] + ["bigint"]
-            arrays = ", ".join(f"%s::{t}[]" for t in types)
-            names = [f"c{i}" for i in range(len(fields))]
-            assignments = ", ".join(f"{quote(f.column)} = v.{n}" for f, n in zip(fields, names, strict=True))
+            # All rows in one JSON parameter: json.dumps writes it in C, where psycopg dumped
+            # the elements of one array per column in Python (~10 ms for a thousand citizens).
+            row_of = _row_getter([model._meta.pk, *fields])
+            payload = json.dumps([row_of(obj) for obj in objs], default=_json_default)
+            columns = ", ".join(f"(r->>{i})::{array_type(f, connection)} AS c{i}" for i, f in enumerate(fields, 1))
+            assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields, 1))
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}, pk) "
+                f"UPDATE {table} SET {assignments} "
+                f"FROM (SELECT (r->>0)::bigint AS pk, {columns} FROM jsonb_array_elements(%s::jsonb) AS r) AS v "
                 f"WHERE {table}.id = v.pk",
-                columns,
+                [payload],
             )
         else:
             rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+
+
+def _json_default(value):
+    if isinstance(value, datetime.date):  # datetimes too; PostgreSQL reads ISO 8601 with its offset
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} values cannot be written by update_fields")
 
 
 def analyze_if_stale(models_) -> None:

@@ -79,7 +79,8 @@ class Event(AppendOnlyModel):
         indexes = [
             models.Index(fields=["citizen", "-occurred_at"]),
             models.Index(fields=["event_type"], name="event_type"),
-            models.Index(fields=["status"], name="event_status"),
+            # Nearly every event is applied: only the others are worth an index entry.
+            models.Index(fields=["status"], name="event_status_not_applied", condition=~Q(status="applied")),
             models.Index(fields=["reported_by"], name="event_reported_by", condition=Q(reported_by__isnull=False)),
             models.Index(fields=["corrects"], name="event_corrects", condition=Q(corrects__isnull=False)),
         ]
