@@ -1,10 +1,12 @@
-"""Fast inserts and updates for the bulk paths.
+"""Fast inserts, updates, locks and instances for the bulk paths.
 
 On PostgreSQL rows go in with COPY after their ids are taken from the
 table's sequence, so objects get their primary keys like ``bulk_create``
 gives them, at a fraction of the cost (measured with ``bench/ingest.py``).
 Elsewhere this falls back to ``bulk_create``. Database constraints and
-triggers apply to COPY exactly as to INSERT.
+triggers apply to COPY exactly as to INSERT. ``build`` makes the unsaved
+instances, ``lock_in_bulk`` locks a batch's rows and ``update_fields``
+writes changed fields back, each in one statement.
 """
 import datetime
 import decimal

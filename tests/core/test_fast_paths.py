@@ -126,3 +126,27 @@ def test_remembered_cap_counts_follow_the_ledger(make_citizen, agencies, django_
     assert report.entries == 1  # one 2024 donation counts now: the remembered "two" was not used
     person.refresh_from_db()
     assert person.score == sum(person.ledger.values_list("delta", flat=True))
+
+
+def test_update_fields_writes_each_row_exactly(make_citizen):
+    people = [make_citizen(birth_date=datetime.date(1985, 1, n + 1)) for n in range(3)]
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    people[0].score, people[0].grade = 612, "C"
+    people[0].grade_changed_at = datetime.datetime(2024, 5, 1, 8, tzinfo=shanghai)
+    people[1].score, people[1].grade_changed_at = 1010, None
+    bulk.update_fields(Citizen, people[:2], ["score", "grade", "grade_changed_at"])
+    stored = Citizen.objects.in_bulk([p.pk for p in people])
+    assert (stored[people[0].pk].score, stored[people[0].pk].grade) == (612, "C")
+    assert stored[people[0].pk].grade_changed_at == datetime.datetime(2024, 5, 1, 0, tzinfo=datetime.UTC)
+    assert (stored[people[1].pk].score, stored[people[1].pk].grade_changed_at) == (1010, None)
+    assert stored[people[2].pk].score == people[2].score  # not in the list: untouched
+
+
+@pytest.mark.postgres
+def test_update_fields_refuses_a_too_long_value_instead_of_cutting_it(make_citizen):
+    from django.db import DataError
+
+    person = make_citizen()
+    person.grade = "AB"
+    with pytest.raises(DataError), transaction.atomic():
+        bulk.update_fields(Citizen, [person], ["grade"])
