@@ -112,15 +112,43 @@ def lock_in_bulk(model, values, *, field_name: str) -> dict:
     values = list(dict.fromkeys(values))
     if connection.vendor != "postgresql" or not values:
         return model._default_manager.select_for_update().order_by("pk").in_bulk(values, field_name=field_name)
-    field = model._meta.get_field(field_name)
+    field, fields = model._meta.get_field(field_name), model._meta.concrete_fields
     table, quote = model._meta.db_table, connection.ops.quote_name
-    rows = model._default_manager.raw(
-        f"SELECT t.* FROM unnest(%s::{array_type(field, connection)}[]) AS v(value) "
-        f"JOIN {quote(table)} t ON t.{quote(field.column)} = v.value ORDER BY t.{quote(model._meta.pk.column)} "
-        f"FOR UPDATE OF t",
-        [values],
-    )
-    return {getattr(obj, field.attname): obj for obj in rows}
+    columns = ", ".join(f"t.{quote(f.column)}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM unnest(%s::{array_type(field, connection)}[]) AS v(value) "
+            f"JOIN {quote(table)} t ON t.{quote(field.column)} = v.value ORDER BY t.{quote(model._meta.pk.column)} "
+            f"FOR UPDATE OF t",
+            [values],
+        )
+        objs = _from_rows(model, cursor.fetchall())
+    return {getattr(obj, field.attname): obj for obj in objs}
+
+
+def _from_rows(model, rows) -> list:
+    """Saved instances from rows of every concrete field, as the ORM's ``Model.from_db`` makes them.
+
+    Without ``__init__`` (and its signals) unless something listens, as in ``build``; fields that
+    convert database values (``from_db_value``) are converted.
+    """
+    attnames, alias = _build_spec(model).attnames, connection.alias
+    converting = [(i, f) for i, f in enumerate(model._meta.concrete_fields) if hasattr(f, "from_db_value")]
+    objs = []
+    for row in rows:
+        if converting:
+            row = list(row)
+            for i, field in converting:
+                row[i] = field.from_db_value(row[i], None, connection)
+        if pre_init.receivers or post_init.receivers:
+            obj = model.from_db(alias, attnames, row)
+        else:
+            obj = model.__new__(model)
+            obj._state = ModelState()
+            obj._state.adding, obj._state.db = False, alias
+            obj.__dict__.update(zip(attnames, row, strict=True))
+        objs.append(obj)
+    return objs
 
 
 def _link_related(model, objs) -> None:

@@ -19,7 +19,7 @@ from citizens.models import Citizen
 from notices.models import Notice
 from points import bulk, ledger
 from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
-from points.models import Agency, Event, LedgerEntry
+from points.models import Agency, Event, GradeChange, LedgerEntry
 from points.services import event_report, jsonable_attributes, report_fingerprint, validate_report
 from rules.registry import current_policy
 
@@ -66,8 +66,10 @@ def _chunks(items, size: int):
         yield chunk
 
 
-# Tables a bulk run grows, whose query plans need current statistics (see apply_batches).
-GROWING_TABLES = (Event, LedgerEntry, Notice)
+# Tables a bulk run grows and its own lookups read: their plans need current statistics (see
+# apply_batches). The others it writes are analysed once, at the end, for whoever reads them next.
+GROWING_TABLES = (Event, LedgerEntry)
+WRITTEN_TABLES = (Event, LedgerEntry, Notice, GradeChange)
 ANALYZE_CHECK_EVERY = 20  # batches
 
 
@@ -87,6 +89,7 @@ def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
         apply_batch(batch, agencies, report, now or timezone.now())
         if progress:
             progress(len(batch))
+    bulk.analyze_if_stale(WRITTEN_TABLES)
     return report
 
 

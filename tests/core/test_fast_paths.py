@@ -61,7 +61,8 @@ def test_lock_in_bulk_gives_in_bulk_answer(make_citizen):
     with transaction.atomic():
         locked = bulk.lock_in_bulk(Citizen, wanted, field_name="resident_id")
         expected = Citizen.objects.in_bulk(wanted, field_name="resident_id")
-    assert {key: obj.pk for key, obj in locked.items()} == {key: obj.pk for key, obj in expected.items()}
+    assert {key: _fields(obj) for key, obj in locked.items()} == {key: _fields(obj) for key, obj in expected.items()}
+    assert all(not obj._state.adding and obj._state.db == "default" for obj in locked.values())
     assert locked[people[0].resident_id].score == people[0].score
 
 
