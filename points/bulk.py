@@ -51,6 +51,8 @@ def build(model, /, **values):
         obj.__dict__.update(data)
     for field, instance in related:
         field.set_cached_value(obj, instance)
+        if not field.remote_field.multiple:  # one-to-one: the other side knows it too, as Django's setter does
+            field.remote_field.set_cached_value(instance, obj)
     return obj
 
 
@@ -225,7 +227,7 @@ def update_fields(model, objs, field_names) -> None:
 
 
 def _json_default(value):
-    if isinstance(value, datetime.date):  # datetimes too; PostgreSQL reads ISO 8601 with its offset
+    if isinstance(value, (datetime.date, datetime.time)):  # datetimes too: ISO 8601 with the offset
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)

@@ -75,7 +75,7 @@ def plan_rule_entries(*, citizen, event, attributes, policy, at, caps, tz=None) 
 
     ``tz``: the current time zone, if the caller already has it (the bulk path asks once a batch).
     """
-    occurred_on = event.occurred_at.astimezone(tz or timezone.get_current_timezone()).date()
+    occurred_on = timezone.localdate(event.occurred_at, tz)
     matched = policy.matching_rules(event.event_type, attributes, citizen_facts(citizen, occurred_on), occurred_on)
     entries = []
     for rule in matched:
@@ -117,7 +117,7 @@ class CapCounts:
             citizen_id__any=citizen_ids, rule_id__any=capped, kind=LedgerEntry.Kind.RULE, reversed_by__isnull=True
         ).order_by().values_list("citizen_id", "rule_id", "event__occurred_at")  # the default order joins citizens
         tz = timezone.get_current_timezone()
-        return cls((cid, rid, when.astimezone(tz).date()) for cid, rid, when in rows)
+        return cls((cid, rid, timezone.localdate(when, tz)) for cid, rid, when in rows)
 
     @staticmethod
     def _keys(rule_id, day):
@@ -160,8 +160,9 @@ class CapMemo:
 
     def load(self, citizens, policy) -> CapCounts:
         """``CapCounts`` for these locked citizens: remembered where the head still matches, else read."""
-        known = {c.pk: self._heads[c.pk][1] for c in citizens
-                 if c.pk in self._heads and self._heads[c.pk][0] == c.ledger_head}
+        remembered = {c.pk: self._heads.get(c.pk) for c in citizens}  # one read each: another thread may clear
+        known = {c.pk: remembered[c.pk][1] for c in citizens
+                 if remembered[c.pk] is not None and remembered[c.pk][0] == c.ledger_head}
         caps = CapCounts.load(citizen_ids=[c.pk for c in citizens if c.pk not in known], policy=policy)
         for citizen_id, counts in known.items():
             caps.put(citizen_id, counts)

@@ -151,3 +151,10 @@ def test_update_fields_refuses_a_too_long_value_instead_of_cutting_it(make_citiz
     person.grade = "AB"
     with pytest.raises(DataError), transaction.atomic():
         bulk.update_fields(Citizen, [person], ["grade"])
+
+
+def test_build_links_both_sides_of_a_one_to_one(make_citizen):
+    person = make_citizen()
+    opening = person.ledger.get()
+    reversal = bulk.build(LedgerEntry, citizen=person, event=opening.event, reverses=opening, delta=-opening.delta)
+    assert reversal.reverses is opening and opening.reversed_by is reversal  # as LedgerEntry(reverses=...) does
