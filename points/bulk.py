@@ -42,17 +42,27 @@ def build(model, /, **values):
             related.append((field, instance))
     if unknown := values.keys() - spec.attnames:
         raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
-    data = {**spec.constant_defaults, **{f.attname: f.get_default() for f in spec.made_defaults}, **values}
-    if pre_init.receivers or post_init.receivers:
-        obj = model(*[data[name] for name in spec.attnames])
-    else:
-        obj = model.__new__(model)
-        obj._state = ModelState()
-        obj.__dict__.update(data)
+    obj = _instance(model, {**spec.constant_defaults, **{f.attname: f.get_default() for f in spec.made_defaults},
+                            **values})
     for field, instance in related:
         field.set_cached_value(obj, instance)
         if not field.remote_field.multiple:  # one-to-one: the other side knows it too, as Django's setter does
             field.remote_field.set_cached_value(instance, obj)
+    return obj
+
+
+def _instance(model, data: dict, *, db=None):
+    """An instance holding ``data`` (a value for every concrete field's attname), as ``Model.__init__``
+    stores it, or through ``__init__`` itself when anything listens to its signals. With ``db``:
+    a row loaded from that database, as ``Model.from_db`` marks it."""
+    if pre_init.receivers or post_init.receivers:
+        obj = model(*[data[name] for name in _build_spec(model).attnames])
+    else:
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update(data)
+    if db is not None:
+        obj._state.adding, obj._state.db = False, db
     return obj
 
 
@@ -134,7 +144,7 @@ def _from_rows(model, rows) -> list:
     Without ``__init__`` (and its signals) unless something listens, as in ``build``; fields that
     convert database values (``from_db_value``) are converted.
     """
-    attnames, alias = _build_spec(model).attnames, connection.alias
+    attnames = _build_spec(model).attnames
     converting = [(i, f) for i, f in enumerate(model._meta.concrete_fields) if hasattr(f, "from_db_value")]
     objs = []
     for row in rows:
@@ -142,14 +152,7 @@ def _from_rows(model, rows) -> list:
             row = list(row)
             for i, field in converting:
                 row[i] = field.from_db_value(row[i], None, connection)
-        if pre_init.receivers or post_init.receivers:
-            obj = model.from_db(alias, attnames, row)
-        else:
-            obj = model.__new__(model)
-            obj._state = ModelState()
-            obj._state.adding, obj._state.db = False, alias
-            obj.__dict__.update(zip(attnames, row, strict=True))
-        objs.append(obj)
+        objs.append(_instance(model, dict(zip(attnames, row, strict=True)), db=connection.alias))
     return objs
 
 
