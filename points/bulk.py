@@ -24,9 +24,9 @@ from points.lookups import array_type
 
 
 def build(model, /, **values):
-    """An unsaved ``model`` instance, like ``model(**values)`` at a fifth of the cost.
+    """An unsaved ``model`` instance, like ``model(**values)`` at under half the cost.
 
-    Django's keyword construction costs ~26 µs an event on these machines, most of it in
+    Django's keyword construction costs 16-26 µs an event on these machines (``build``: 6), most of it in
     related-object descriptors and the ``pre_init``/``post_init`` signals; the bulk path builds
     three objects per report. Values are stored by attname, as ``Model.__init__`` stores them;
     when anything listens to those signals the instance is made by ``__init__`` instead, so

@@ -5,8 +5,8 @@ come back in the connection's time zone. Its cost is ~8 µs per value on these m
 thousand citizens' three timestamps took 25 of a locking query's 35 ms (``bench/ingest.py``).
 psycopg's compiled loader returns the same instants in the session's time zone, which Django
 itself sets to its connection time zone (``DatabaseWrapper.init_connection_state``); the
-subclass below carries the ``timezone`` attribute Django's ``create_cursor`` compares with,
-so Django sees its own zone and keeps the loader.
+small loader class below carries the ``timezone`` attribute Django's ``create_cursor``
+compares with, so Django sees its own zone and keeps the loader.
 """
 from functools import cache
 
