@@ -16,7 +16,7 @@ import uuid
 from functools import cache
 from typing import NamedTuple
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -42,8 +42,8 @@ def build(model, /, **values):
             related.append((field, instance))
     if unknown := values.keys() - spec.attnames:
         raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
-    obj = _instance(model, {**spec.constant_defaults, **{f.attname: f.get_default() for f in spec.made_defaults},
-                            **values})
+    made = {f.attname: f.get_default() for f in spec.made_defaults if f.attname not in values}
+    obj = _instance(model, {**spec.constant_defaults, **made, **values})
     for field, instance in related:
         field.set_cached_value(obj, instance)
         if not field.remote_field.multiple:  # one-to-one: the other side knows it too, as Django's setter does
@@ -95,8 +95,12 @@ def insert_all(model, objs: list) -> list:
     fields = model._meta.concrete_fields
     table = model._meta.db_table
     with connection.cursor() as cursor:
+        # The sequence is looked up once: as an argument of nextval, pg_get_serial_sequence ran for
+        # every row, a catalog search costing 5 of the 6 ms a thousand ids took.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)]
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+            "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+            [table, len(objs)],
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
@@ -109,8 +113,9 @@ def insert_all(model, objs: list) -> list:
         ) as copy:
             for obj in objs:
                 copy.write_row(row_of(obj))
+    alias = connection.alias  # read once: each read of the proxy goes through a thread-local lookup
     for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, alias
     return objs
 
 
@@ -146,13 +151,15 @@ def _from_rows(model, rows) -> list:
     """
     attnames = _build_spec(model).attnames
     converting = [(i, f) for i, f in enumerate(model._meta.concrete_fields) if hasattr(f, "from_db_value")]
+    # The connection proxy is read once: each read goes through a thread-local lookup (~3 µs a row).
+    conn = connections[connection.alias]
     objs = []
     for row in rows:
         if converting:
             row = list(row)
             for i, field in converting:
-                row[i] = field.from_db_value(row[i], None, connection)
-        objs.append(_instance(model, dict(zip(attnames, row, strict=True)), db=connection.alias))
+                row[i] = field.from_db_value(row[i], None, conn)
+        objs.append(_instance(model, dict(zip(attnames, row, strict=True)), db=conn.alias))
     return objs
 
 
@@ -237,10 +244,11 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} values cannot be written by update_fields")
 
 
-def analyze_if_stale(models_) -> None:
-    """ANALYZE each model's table whose rows changed by more than a tenth since its last analysis.
+def analyze_if_stale(models_, *, growth: float = 0.1) -> None:
+    """ANALYZE each model's table whose rows changed by more than ``growth`` (a fraction of its
+    rows at the last analysis) plus 50 since then; PostgreSQL only.
 
-    The threshold is autovacuum's default (50 rows + 10 %); PostgreSQL only.
+    The default is autovacuum's own threshold (50 rows + 10 %).
     """
     if connection.vendor != "postgresql":
         return
@@ -248,8 +256,8 @@ def analyze_if_stale(models_) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-            "WHERE s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + 0.1 * GREATEST(c.reltuples, 0)",
-            [tables],
+            "WHERE s.relname = ANY(%s) AND s.n_mod_since_analyze > 50 + %s * GREATEST(c.reltuples, 0)",
+            [tables, growth],
         )
         for (table,) in cursor.fetchall():
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

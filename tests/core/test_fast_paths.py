@@ -37,6 +37,8 @@ def test_build_gives_what_keyword_construction_gives(make_citizen, agencies):
     assert built._state.adding and built._state.db is None
     first, second = bulk.build(Notice, citizen_id=1, event_id=2), bulk.build(Notice, citizen_id=1, event_id=2)
     assert first.rule_ids == [] and first.rule_ids is not second.rule_ids  # a callable default, made afresh
+    given = ["helping_poor"]
+    assert bulk.build(Notice, citizen_id=1, event_id=2, rule_ids=given).rule_ids is given  # given: kept
 
 
 def test_build_refuses_unknown_fields_and_runs_init_receivers(db):
@@ -158,3 +160,30 @@ def test_build_links_both_sides_of_a_one_to_one(make_citizen):
     opening = person.ledger.get()
     reversal = bulk.build(LedgerEntry, citizen=person, event=opening.event, reverses=opening, delta=-opening.delta)
     assert reversal.reverses is opening and opening.reversed_by is reversal  # as LedgerEntry(reverses=...) does
+
+
+def _reltuples(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # counts of this session's writes, now
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the statistics views count committed writes only
+def test_analyze_if_stale_waits_for_the_given_growth():
+    from citizens.synthetic import people
+
+    table = Citizen._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+    Citizen.objects.bulk_create(Citizen(**p) for p in people(100, seed=3))
+    _reltuples(table)
+    bulk.analyze_if_stale([Citizen], growth=1.0)
+    assert _reltuples(table) == 100  # 100 changed rows > 50 + 100 % of none: analysed
+    Citizen.objects.bulk_create(Citizen(**p) for p in list(people(200, seed=3))[100:])
+    _reltuples(table)
+    bulk.analyze_if_stale([Citizen], growth=1.0)
+    assert _reltuples(table) == 100  # 100 more < 50 + 100 % of 100: not yet
+    bulk.analyze_if_stale([Citizen])
+    assert _reltuples(table) == 200  # the default, autovacuum's 50 + 10 %: analysed
