@@ -18,6 +18,7 @@ from django.utils import timezone
 from citizens.models import Citizen
 from notices.models import Notice
 from points import bulk, ledger
+from points.collector import quiet_collector
 from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from points.models import Agency, Event, GradeChange, LedgerEntry
 from points.services import event_report, jsonable_attributes, report_fingerprint, validate_report
@@ -50,14 +51,16 @@ class IngestItem:
 def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, workers: int = 1) -> IngestReport:
     """Apply ``(line number, text)`` pairs in batches; see the module docstring.
 
-    ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``).
+    ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``),
+    which inherit the collector settings (``points.collector``).
     """
-    if workers > 1:
-        from points.parallel import events_ingest_parallel
+    with quiet_collector():
+        if workers > 1:
+            from points.parallel import events_ingest_parallel
 
-        return events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size, progress=progress,
-                                      now=now)
-    return apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
+            return events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size, progress=progress,
+                                          now=now)
+        return apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
 
 
 def _chunks(items, size: int):

@@ -187,3 +187,40 @@ def test_analyze_if_stale_waits_for_the_given_growth():
     assert _reltuples(table) == 100  # 100 more < 50 + 100 % of 100: not yet
     bulk.analyze_if_stale([Citizen])
     assert _reltuples(table) == 200  # the default, autovacuum's 50 + 10 %: analysed
+
+
+def test_ingest_runs_with_the_bulk_collector_settings_and_restores_them(make_citizen, agencies):
+    import gc
+
+    from points.collector import THRESHOLDS
+
+    person = make_citizen()
+    before, seen = gc.get_threshold(), []
+    frozen_before = gc.get_freeze_count()
+
+    def progress(count):
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    report = events_ingest(lines=enumerate([_donation(person.resident_id, 1, 3)], start=1), now=NOW,
+                           progress=progress)
+    assert report.applied == 1
+    assert seen[0][0] == THRESHOLDS and seen[0][1] > frozen_before  # the objects of before the run: frozen
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen_before
+
+
+def test_the_quiet_collector_still_collects_cycles():
+    import gc
+    import weakref
+
+    from points.collector import quiet_collector
+
+    class Node:
+        pass
+
+    with quiet_collector():
+        node = Node()
+        node.me = node  # a cycle: only the collector can free it
+        alive = weakref.ref(node)
+        del node
+        gc.collect()
+        assert alive() is None
