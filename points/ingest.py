@@ -80,7 +80,7 @@ ANALYZE_CHECK_EVERY = 20  # batches
 GROWTH_BEFORE_ANALYZE = 1.0
 
 
-def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
+def apply_batches(batches, *, now=None, progress=None, analyze_at_end: bool = True) -> IngestReport:
     """Apply batches of ``(line number, text)`` pairs one after the other; the counts of all.
 
     Every few batches, tables that have doubled since their last analysis are analysed, as
@@ -88,7 +88,9 @@ def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
     turned the per-batch cap-count lookup into a sequential scan of the whole ledger, so the
     rate fell as the ledger grew (autovacuum, which would otherwise do it, may be off or
     behind). The planner scales row counts by the table's current size, so statistics within
-    a factor of two keep the index plans.
+    a factor of two keep the index plans. At the end, every table the run wrote is analysed
+    if it changed by a tenth (``analyze_at_end``; parallel workers leave that to their parent,
+    or each would analyse the same tables).
     """
     report = IngestReport()
     agencies = {a.code: a for a in Agency.objects.all()}
@@ -98,7 +100,8 @@ def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
         apply_batch(batch, agencies, report, now or timezone.now())
         if progress:
             progress(len(batch))
-    bulk.analyze_if_stale(WRITTEN_TABLES)
+    if analyze_at_end:
+        bulk.analyze_if_stale(WRITTEN_TABLES)
     return report
 
 
