@@ -133,12 +133,13 @@ class CapCounts:
     def add(self, citizen_id, rule, day) -> None:
         self._by_citizen[citizen_id].update(self._keys(rule.id, day))
 
-    def of(self, citizen_id) -> Counter:
-        """A copy of one citizen's counts."""
-        return Counter(self._by_citizen[citizen_id])
+    def release(self, citizen_id) -> Counter:
+        """Hand one citizen's counts over (not copied): this object forgets them."""
+        return self._by_citizen.pop(citizen_id, None) or Counter()
 
-    def put(self, citizen_id, counts: Counter) -> None:
-        self._by_citizen[citizen_id] = Counter(counts)
+    def adopt(self, citizen_id, counts: Counter) -> None:
+        """Count on from ``counts`` for this citizen (not copied: the caller hands them over)."""
+        self._by_citizen[citizen_id] = counts
 
 
 class CapMemo:
@@ -159,21 +160,29 @@ class CapMemo:
         self._heads: dict = {}
 
     def load(self, citizens, policy) -> CapCounts:
-        """``CapCounts`` for these locked citizens: remembered where the head still matches, else read."""
-        remembered = {c.pk: self._heads.get(c.pk) for c in citizens}  # one read each: another thread may clear
-        known = {c.pk: remembered[c.pk][1] for c in citizens
-                 if remembered[c.pk] is not None and remembered[c.pk][0] == c.ledger_head}
+        """``CapCounts`` for these locked citizens: remembered where the head still matches, else read.
+
+        Remembered counts are taken out of the memo, not copied (copies cost ~5 µs a report): the
+        batch counts on from them and ``remember`` puts them back once it commits; after a rollback
+        they are read again.
+        """
+        known = {}
+        for citizen in citizens:
+            item = self._heads.pop(citizen.pk, None)  # one atomic step: another thread may clear
+            if item is not None and item[0] == citizen.ledger_head:
+                known[citizen.pk] = item[1]
         caps = CapCounts.load(citizen_ids=[c.pk for c in citizens if c.pk not in known], policy=policy)
         for citizen_id, counts in known.items():
-            caps.put(citizen_id, counts)
+            caps.adopt(citizen_id, counts)
         return caps
 
     def remember(self, citizens, caps: CapCounts) -> None:
         """Keep these citizens' counts with the head their planned entries moved them to, once committed.
 
         Only committed heads are kept: a batch rolled back never happened, whatever its entries' hashes.
+        ``caps`` hands the counts over and must not be used for these citizens afterwards.
         """
-        planned = [(citizen.pk, citizen.ledger_head, caps.of(citizen.pk)) for citizen in citizens]
+        planned = [(citizen.pk, citizen.ledger_head, caps.release(citizen.pk)) for citizen in citizens]
         transaction.on_commit(lambda: self._keep(planned))
 
     def _keep(self, planned) -> None:
