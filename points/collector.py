@@ -6,7 +6,7 @@ then, walked the whole heap, including whatever the caller holds (in ``bench/ing
 million lines): 43 µs a report, a fifth of the ingest's Python time. Inside
 ``quiet_collector`` the objects that already exist are frozen (never scanned again: they
 outlive the run) and a young collection waits for 10,000 new objects instead of 700; the
-collector then took 7 µs a report. Cycles are still collected, only later.
+collector then took 7-11 µs a report. Cycles are still collected, only later.
 """
 import gc
 from contextlib import contextmanager
