@@ -52,15 +52,19 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
     """Apply ``(line number, text)`` pairs in batches; see the module docstring.
 
     ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``),
-    which inherit the collector settings (``points.collector``).
+    which inherit the collector settings (``points.collector``). At the end, every table the run
+    wrote is analysed if it changed by a tenth, once, for whoever reads it next.
     """
     with quiet_collector():
         if workers > 1:
             from points.parallel import events_ingest_parallel
 
-            return events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size, progress=progress,
-                                          now=now)
-        return apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
+            report = events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size,
+                                            progress=progress, now=now)
+        else:
+            report = apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
+    bulk.analyze_if_stale(WRITTEN_TABLES)
+    return report
 
 
 def _chunks(items, size: int):
@@ -80,7 +84,7 @@ ANALYZE_CHECK_EVERY = 20  # batches
 GROWTH_BEFORE_ANALYZE = 1.0
 
 
-def apply_batches(batches, *, now=None, progress=None, analyze_at_end: bool = True) -> IngestReport:
+def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
     """Apply batches of ``(line number, text)`` pairs one after the other; the counts of all.
 
     Every few batches, tables that have doubled since their last analysis are analysed, as
@@ -88,9 +92,7 @@ def apply_batches(batches, *, now=None, progress=None, analyze_at_end: bool = Tr
     turned the per-batch cap-count lookup into a sequential scan of the whole ledger, so the
     rate fell as the ledger grew (autovacuum, which would otherwise do it, may be off or
     behind). The planner scales row counts by the table's current size, so statistics within
-    a factor of two keep the index plans. At the end, every table the run wrote is analysed
-    if it changed by a tenth (``analyze_at_end``; parallel workers leave that to their parent,
-    or each would analyse the same tables).
+    a factor of two keep the index plans.
     """
     report = IngestReport()
     agencies = {a.code: a for a in Agency.objects.all()}
@@ -100,8 +102,6 @@ def apply_batches(batches, *, now=None, progress=None, analyze_at_end: bool = Tr
         apply_batch(batch, agencies, report, now or timezone.now())
         if progress:
             progress(len(batch))
-    if analyze_at_end:
-        bulk.analyze_if_stale(WRITTEN_TABLES)
     return report
 
 

@@ -16,8 +16,7 @@ import zlib
 
 from django.db import connection, connections
 
-from points import bulk
-from points.ingest import WRITTEN_TABLES, IngestReport, apply_batches
+from points.ingest import IngestReport, apply_batches
 from points.ledger import record_policy_version
 from rules.registry import current_policy
 
@@ -38,11 +37,9 @@ def events_ingest_parallel(*, lines, workers: int, batch_size: int = 500, progre
     pool = _Pool(workers, batch_size, now, progress)
     try:
         pool.route(lines)
-        report = pool.collect()
+        return pool.collect()
     finally:
         pool.stop()
-    bulk.analyze_if_stale(WRITTEN_TABLES)  # once, here: the workers skip it
-    return report
 
 
 class _Pool:
@@ -146,8 +143,7 @@ def _worker_for(text: str, workers: int) -> int:
 
 def _work(inbox, outbox, now) -> None:
     try:
-        report = apply_batches(iter(inbox.get, None), now=now, progress=lambda n: outbox.put(("progress", n)),
-                               analyze_at_end=False)
+        report = apply_batches(iter(inbox.get, None), now=now, progress=lambda n: outbox.put(("progress", n)))
         outbox.put(("done", report))
     except BaseException:  # the parent must hear of any failure, or it would wait for ever
         outbox.put(("failed", traceback.format_exc()))
