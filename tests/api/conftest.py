@@ -1,6 +1,7 @@
 """API fixtures: a token per demo agency, an official, clients for each, and a clean throttle cache."""
 import base64
 import datetime
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,7 +23,8 @@ def _clean_throttle_counters():
     cache.clear()
 
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# TEST_REDIS_URL lets several checkouts on one machine test against separate Redis databases.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture
