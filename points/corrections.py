@@ -53,8 +53,11 @@ def event_correct(*, event: Event, attributes: dict, reason: str, by: str, user=
 
 
 def _check_correctable(event: Event, attributes, occurred_at) -> None:
+    from officials.duties import check_may_correct  # officials builds on points: imported late
+
     if event.event_type == ENROLMENT_EVENT_TYPE:
         raise InvalidState("An enrolment cannot be corrected.")
+    check_may_correct(event)
     replacement = Event.objects.filter(corrects=event).first()
     if replacement is not None:
         raise InvalidState(f"Event {event.pk} was already corrected by event {replacement.pk}; correct that one.",
