@@ -1,4 +1,4 @@
-"""Separation of duties through the admin door: the same service rules as /api/v1/ (tests/api/test_separation_of_duties.py)."""
+"""Separation of duties through the admin door: the same service rules as /api/v1/ (see tests/api)."""
 import pytest
 
 from appeals.models import Appeal
