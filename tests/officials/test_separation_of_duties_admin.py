@@ -58,3 +58,16 @@ def test_filer_and_approver_cannot_decide_a_third_official_can(client, adjustmen
     citizen.refresh_from_db()
     assert (Appeal.objects.get().state, Appeal.objects.get().decided_by) == ("upheld", "official3")
     assert Event.objects.get(pk=adjustment.pk).status == "voided" and citizen.score == 1000
+
+
+def test_the_correction_service_asks_the_callers_role(auditor, superuser, official, conviction):
+    """Both doors pass the user; the service itself refuses one without appeals.correct_event."""
+    from points.corrections import event_correct
+    from points.exceptions import Forbidden
+
+    for user in (auditor, superuser):
+        with pytest.raises(Forbidden, match="may not correct"):
+            event_correct(event=conviction, attributes={"case_number": "x"}, reason="r", by=user.username, user=user)
+    assert Event.objects.get(pk=conviction.pk).status == "applied"
+    event_correct(event=conviction, attributes={"case_number": "x"}, reason="r", by=official.username, user=official)
+    assert Event.objects.get(pk=conviction.pk).status == "voided"
