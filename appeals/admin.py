@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
+from officials.admin_mixins import citizen_column
 from points.exceptions import ApplicationError
 
 DECISIONS = {
@@ -52,7 +53,7 @@ class TransitionInline(admin.TabularInline):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
-    list_display = ("id", "citizen", "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
+    list_display = ("id", citizen_column, "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
     list_filter = ("state", OverdueFilter, "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")
     list_select_related = ("citizen", "event")
