@@ -2,7 +2,12 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.authentication import BaseAuthentication, BasicAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    BasicAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
 from rest_framework.exceptions import APIException, AuthenticationFailed
 
 from officials.signin import lockout_message, lockout_retry_after
@@ -92,6 +97,16 @@ class OfficialBasicAuthentication(BasicAuthentication):
                 retry_after = lockout_retry_after(request, {"username": userid})
                 raise LoginLockedOut(lockout_message(retry_after), retry_after) from None
             raise
+
+
+class OfficialSessionAuthentication(SessionAuthentication):
+    """The admin's session; with ``OTP_REQUIRED`` only a session signed in with a TOTP code counts."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and settings.OTP_REQUIRED and not result[0].is_verified():
+            return None  # a password-only session (e.g. from before OTP_REQUIRED was turned on)
+        return result
 
 
 def request_agency(request) -> Agency | None:

@@ -153,7 +153,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.AgencyTokenAuthentication",
         "api.authentication.OfficialBasicAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.OfficialSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AgencyOrOfficial"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerThrottle"],
