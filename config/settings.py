@@ -106,6 +106,8 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused without being counted, so the lock ends a fixed time after
 # the last real failure and Retry-After can say when.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failed attempts keep the form's fields for the superuser's view; none of these in clear.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
 AXES_CLIENT_IP_CALLABLE = "officials.signin.client_ip"
 AXES_LOCKOUT_CALLABLE = "officials.signin.lockout_response"
 # The request header a trusted proxy sets to the client's address (e.g. X-Real-IP behind nginx);

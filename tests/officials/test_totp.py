@@ -78,6 +78,14 @@ def test_wrong_password_with_code_counts_as_a_failed_login(client, official, otp
     assert sign_in(client, "official1", otp_token=code(device)).status_code == 429
 
 
+def test_failed_attempts_keep_no_password_or_code(client, official, otp_required):
+    from axes.models import AccessAttempt
+
+    sign_in(client, "official1", password="wrong-Secret-1", otp_token="654321")
+    stored = AccessAttempt.objects.get().post_data
+    assert "otp_token=" in stored and "654321" not in stored and "wrong-Secret-1" not in stored
+
+
 def test_session_without_second_factor_is_sent_to_login(client, official, otp_required):
     client.force_login(official)  # a password-only session
     for path in ("/admin/", "/admin/citizens/citizen/", "/admin/dashboard/"):
