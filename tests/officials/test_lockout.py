@@ -1,5 +1,8 @@
 """Failed admin logins are counted per username and address and locked out (django-axes)."""
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
 from axes.models import AccessAttempt
@@ -118,3 +121,17 @@ def test_demo_admin_renewal_lifts_its_lock(client, db):
     fail(client, "admin", 5)
     password = demo_admin()
     assert sign_in(client, "admin", password).status_code == 302
+
+
+def test_limits_come_from_the_environment():
+    env = {**os.environ, "LOGIN_FAILURE_LIMIT": "3", "LOGIN_LOCKOUT_MINUTES": "60",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    script = ("import django; django.setup(); from django.conf import settings as s; "
+              "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()))")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["3", "3600"]
+
+
+def test_axes_is_wired_as_it_must_be():
+    """axes' own checks warn when its backend or middleware is missing (then nothing is enforced)."""
+    call_command("check", "--fail-level", "WARNING")
