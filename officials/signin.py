@@ -4,6 +4,7 @@ django-axes counts failed logins (admin form and HTTP Basic alike) per username 
 refuses a locked pair before the password hasher runs; this module decides what the refusal
 looks like (a 429 page for the admin, ``LoginLockedOut`` for the API) and when it ends.
 """
+import ipaddress
 import math
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -15,18 +16,26 @@ from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from points.exceptions import ApplicationError
 
 
 def client_ip(request) -> str | None:
-    """The caller's address: the trusted proxy's ``CLIENT_IP_HEADER`` when set, else the connection's."""
+    """``AXES_CLIENT_IP_CALLABLE``: the trusted proxy's ``CLIENT_IP_HEADER`` when set, else the connection's.
+
+    Only a well-formed address counts (the column is an IP address type); otherwise None, which
+    axes counts as one unknown address rather than failing the request.
+    """
+    candidates = [request.META.get("REMOTE_ADDR", "")]
     if settings.CLIENT_IP_HEADER:
-        key = "HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_")
-        value = request.META.get(key, "").strip()
-        if value:
-            return value
-    return request.META.get("REMOTE_ADDR")
+        candidates.insert(0, request.META.get("HTTP_" + settings.CLIENT_IP_HEADER.upper().replace("-", "_"), ""))
+    for value in candidates:
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError:
+            continue
+    return None
 
 
 def lockout_retry_after(request, credentials: dict | None) -> int | None:
@@ -68,8 +77,6 @@ def totp_enrol(*, user, replace: bool = False):
 
     The key reaches the official out of band (in person); whoever holds it signs in as them.
     """
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if not user.is_staff:
         raise ApplicationError(_("%(username)s is not staff: only officials sign in to the admin.")
                                % {"username": user.get_username()})

@@ -135,3 +135,12 @@ def test_limits_come_from_the_environment():
 def test_axes_is_wired_as_it_must_be():
     """axes' own checks warn when its backend or middleware is missing (then nothing is enforced)."""
     call_command("check", "--fail-level", "WARNING")
+
+
+@pytest.mark.parametrize("header", ["203.0.113.7, 10.0.0.1", "not-an-address", ""])
+def test_odd_addresses_are_counted_not_500(client, official, settings, header):
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    statuses = [client.post(LOGIN, {"username": "official1", "password": "wrong"}, REMOTE_ADDR="",
+                            HTTP_X_REAL_IP=header).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert AccessAttempt.objects.get().ip_address is None
