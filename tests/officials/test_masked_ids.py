@@ -88,3 +88,18 @@ def test_search_by_the_full_id_takes_x_in_either_case(client, superuser, person,
     client.force_login(superuser)
     results = client.get(path, {"q": case(person.resident_id)}).context["cl"].result_list
     assert results and all(getattr(row, "citizen", row) == person for row in results)
+
+
+# (A notice's own page shows the letter as sent, whole ID included: it is the document itself.)
+@pytest.mark.parametrize("page", ["event", "appeal", "proposal"])
+def test_other_records_pages_name_the_person_with_the_id_masked(client, superuser, person, records, page):
+    from appeals.models import Appeal
+    from officials.models import AdjustmentProposal
+
+    path = {"event": f"/admin/points/event/{records.pk}/change/",
+            "appeal": f"/admin/appeals/appeal/{Appeal.objects.get().pk}/change/",
+            "proposal": f"/admin/officials/adjustmentproposal/{AdjustmentProposal.objects.get().pk}/change/"}[page]
+    client.force_login(superuser)
+    html = client.get(path).content.decode()
+    assert person.name in html and person.resident_id not in html
+    assert mask_resident_id(person.resident_id) in html
