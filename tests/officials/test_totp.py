@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 from base64 import b32decode
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -141,3 +142,9 @@ def test_production_settings_require_otp():
     script = "import django; django.setup(); from django.conf import settings; print(settings.OTP_REQUIRED)"
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"
+
+
+def test_otp_enrol_help_prints():
+    result = subprocess.run([sys.executable, "manage.py", "otp_enrol", "--help"], capture_output=True, text=True,
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    assert result.returncode == 0 and "--replace" in result.stdout, result.stderr

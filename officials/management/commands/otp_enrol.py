@@ -4,19 +4,18 @@ from base64 import b32encode
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from officials.signin import totp_enrol
 from points.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
-    help = _lazy("Give a staff user a TOTP authenticator for the admin and print its key and otpauth:// URI once.")
+    help = _("Give a staff user a TOTP authenticator for the admin and print its key and otpauth:// URI once.")
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--replace", action="store_true",
-                            help=_lazy("Replace the user's authenticator (a lost phone); the old one stops working."))
+                            help=_("Replace the user's authenticator (a lost phone); the old one stops working."))
 
     def handle(self, *args, username, replace, **options):
         user = get_user_model().objects.filter(username=username).first()
