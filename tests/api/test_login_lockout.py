@@ -1,10 +1,9 @@
 """HTTP Basic for officials: failures are counted with the admin's and a lockout is said, not hidden."""
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from tests.api.conftest import OFFICIAL_PASSWORD, assert_error, basic
+from tests.api.conftest import OFFICIAL_PASSWORD, assert_error, basic, staff_user
 from tests.officials.hashers import CountingHasher
 
 URL = "/api/v1/event-types/"
@@ -16,7 +15,7 @@ def official(db, settings):
     """The API's official, with a password hasher that counts its runs."""
     settings.PASSWORD_HASHERS = ["tests.officials.hashers.CountingHasher"]
     CountingHasher.runs = 0
-    return get_user_model().objects.create_user("official", password=OFFICIAL_PASSWORD, is_staff=True)
+    return staff_user("official")
 
 
 def call(password, address=HERE, username="official"):

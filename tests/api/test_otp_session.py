@@ -1,18 +1,17 @@
 """With OTP_REQUIRED the API takes an official's admin session only when it was signed in with a TOTP code."""
 import pytest
-from django.contrib.auth import get_user_model
 from django_otp.oath import totp
 from rest_framework.test import APIClient
 
 from officials.signin import totp_enrol
-from tests.api.conftest import OFFICIAL_PASSWORD
+from tests.api.conftest import OFFICIAL_PASSWORD, staff_user
 
 URL = "/api/v1/event-types/"
 
 
 @pytest.fixture
 def official(db):
-    return get_user_model().objects.create_user("official", password=OFFICIAL_PASSWORD, is_staff=True)
+    return staff_user("official")
 
 
 def test_password_only_session_is_not_enough(official, settings):
