@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from citizens.models import Citizen
 from points.integrity import ledger_verify
+from points.models import LedgerEntry
 
 
 class Command(BaseCommand):
@@ -13,14 +13,14 @@ class Command(BaseCommand):
              "checkpoint; report each break (exit 1 if any).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=1000, help=_("Citizens checked per query."))
+        parser.add_argument("--chunk-size", type=int, default=10_000, help=_("Entries fetched at a time."))
         parser.add_argument("--no-progress", action="store_true", help=_("No progress bar."))
         parser.add_argument("--checkpoint-dir", default=None,
                             help=_("The checkpoint store (default: LEDGER_CHECKPOINT_DIR)."))
 
-    def handle(self, *args, batch_size, no_progress, checkpoint_dir, **options):
-        with tqdm(total=Citizen.objects.count(), unit="citizen", disable=no_progress, file=self.stderr) as bar:
-            report = ledger_verify(batch_size=batch_size, progress=bar.update, checkpoint_dir=checkpoint_dir)
+    def handle(self, *args, chunk_size, no_progress, checkpoint_dir, **options):
+        with tqdm(total=LedgerEntry.objects.count(), unit="entry", disable=no_progress, file=self.stderr) as bar:
+            report = ledger_verify(chunk_size=chunk_size, progress=bar.update, checkpoint_dir=checkpoint_dir)
         for chain_break in report.breaks:
             self.stdout.write(f"BROKEN {chain_break}")
         summary = _("Checked %(citizens)s citizens and %(entries)s ledger entries against %(checkpoints)s "
