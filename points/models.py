@@ -172,13 +172,14 @@ def hash_message(key_id, prev_hash, resident_id, event_id, rule_id, rule_title, 
     Datetimes are written in UTC, as the database hands them back; attributes as sorted compact JSON,
     which a JSON column gives back unchanged. ``points.integrity`` calls this with stored values.
     """
-    return "|".join(str(v) for v in (
-        key_id, prev_hash, resident_id, event_id, rule_id, rule_title, policy_version, kind, delta,
-        balance_after, reverses_id or "", reason, created_at.astimezone(datetime.UTC).isoformat(),
-        expires_on.isoformat() if expires_on else "", event_citizen_id, event_type, agency_id,
-        occurred_at.astimezone(datetime.UTC).isoformat(), fingerprint,
-        _ATTRIBUTES_JSON.encode(attributes) if attributes else "{}",
-    ))
+    # One f-string: the message of every entry is built at each write and each verification.
+    return (
+        f"{key_id}|{prev_hash}|{resident_id}|{event_id}|{rule_id}|{rule_title}|{policy_version}|{kind}|{delta}|"
+        f"{balance_after}|{reverses_id or ''}|{reason}|{created_at.astimezone(datetime.UTC).isoformat()}|"
+        f"{expires_on.isoformat() if expires_on else ''}|{event_citizen_id}|{event_type}|{agency_id}|"
+        f"{occurred_at.astimezone(datetime.UTC).isoformat()}|{fingerprint}|"
+        f"{_ATTRIBUTES_JSON.encode(attributes) if attributes else '{}'}"
+    )
 
 
 # Built once: json.dumps with options builds a new encoder for every call (a third of the message's cost).
