@@ -41,8 +41,8 @@ class Command(BaseCommand):
             name = connection.ops.quote_name(cursor.fetchone()[0])
             cursor.execute(f"ALTER DATABASE {name} OWNER TO {q_owner}")
             cursor.execute(f"REVOKE CREATE ON SCHEMA public FROM {q_app}")
+            db_roles.install_guards(connection)  # before the reassignment: its function must be the owner's too
             moved = self._reassign(cursor, connection, owner)
-            db_roles.install_guards(connection)
             db_roles.grant(connection, app, owner_role=owner)
         self.stdout.write(self.style.SUCCESS(_(
             "Roles %(owner)s (owner) and %(app)s (application) are set; %(moved)s objects moved to the owner."
