@@ -138,6 +138,8 @@ REST_FRAMEWORK = {
 }
 
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 8 * 1024 * 1024))
+# Arrays and objects nested deeper than this are refused (400) before decoding; a report needs 4.
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", 32))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Points system — agency API",
