@@ -54,3 +54,28 @@ def test_brackets_inside_strings_do_not_count(as_agency, make_citizen):
     body = report_body(citizen, key='[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{')
     response = as_agency("court").post("/api/v1/events/", body)
     assert response.status_code == 201, response.content
+
+
+def test_a_null_batch_item_is_rejected_alone_and_the_others_apply(as_agency, make_citizen):
+    alice, bob = make_citizen(), make_citizen()
+    items = [report_body(alice, key="a"), None, report_body(bob, key="b")]
+    response = as_agency("court").post("/api/v1/events/batch/", {"items": items})
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["outcome"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["http_status"] == 400 and results[1]["error"]["code"] == "invalid"
+    assert "null" in str(results[1]["error"]["field_errors"])
+    assert Event.objects.filter(agency__code="court").count() == 2
+
+
+def test_a_repeated_idempotency_key_header_is_400_and_writes_nothing(as_agency, make_citizen):
+    """Two ``Idempotency-Key`` headers reach WSGI as one value joined by a comma (tests/config/test_proxy.py
+    sends them twice through gunicorn); the test client can only send the joined form."""
+    citizen = make_citizen()
+    body = report_body(citizen)
+    del body["idempotency_key"]
+    client = as_agency("court")
+    refused = client.post("/api/v1/events/", body, HTTP_IDEMPOTENCY_KEY="x1,x2")
+    assert_error(refused, 400, "invalid", "Idempotency-Key")
+    assert not Event.objects.filter(agency__code="court").exists()
+    assert client.post("/api/v1/events/", body, HTTP_IDEMPOTENCY_KEY="x1").status_code == 201
