@@ -112,12 +112,15 @@ LOGGING = {
 # Django's builds a client for every call, and increments in one round trip where Django's
 # takes two (85 against 26 µs of CPU per get, 109 against 25 per increment; docs/performance.md).
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# The cache only remembers: with Redis down or slow (a quarter of a second at most per call), cache
+# reads miss, writes are dropped and throttles let requests through (api/throttling.py, docs/operations.md).
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25}
 if CACHE_URL.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
-# Each process remembers agencies by token hash, checked against a generation kept in the cache
-# (points/agencies.py). Only sound when every process shares the cache: with per-process memory
-# a token rotated in one process would still work in the others.
-AGENCY_TOKEN_MEMO = os.environ.get("AGENCY_TOKEN_MEMO", "1" if CACHE_URL.startswith("redis://") else "0") == "1"
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": REDIS_CACHE_OPTIONS}}
+# Each process remembers agencies by token hash, checked against a generation kept in the database
+# (points/agencies.py): one primary-key read per request instead of the agency's row.
+AGENCY_TOKEN_MEMO = os.environ.get("AGENCY_TOKEN_MEMO", "1") == "1"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
