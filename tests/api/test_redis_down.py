@@ -112,3 +112,14 @@ def test_an_old_redis_snapshot_restored_cannot_revive_a_rotated_token(own_redis,
     for key, value in snapshot.items():
         redis_client.restore(key, 0, value)
     assert_error(old.get(URL), 401, "authentication_failed")
+
+
+def test_with_redis_down_the_admin_dashboard_is_computed_instead_of_remembered(own_redis, db, client):
+    from django.contrib.auth import get_user_model
+
+    chief = get_user_model().objects.create_superuser("chief", password="x" * 20)
+    client.force_login(chief)
+    assert client.get("/admin/dashboard/").status_code == 200
+    own_redis.stop()
+    page = client.get("/admin/dashboard/")
+    assert page.status_code == 200 and "grade_total" in page.context
