@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.ApiRefusalMiddleware",  # first: every /api/ refusal, whoever makes it, in the JSON shape
+    "config.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +48,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The client's address from a header the proxy in front sets (production: HTTP_X_REAL_IP), trusted only
+# from these direct peers; empty: REMOTE_ADDR is the peer's (config/middleware.py, docs/operations.md).
+PROXY_CLIENT_ADDRESS_HEADER = os.environ.get("PROXY_CLIENT_ADDRESS_HEADER", "")
+PROXY_TRUSTED_PEERS = os.environ.get("PROXY_TRUSTED_PEERS", "127.0.0.1,::1,").split(",")
 
 ROOT_URLCONF = "config.urls"
 
