@@ -104,11 +104,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The policy (YAML rule files) loaded when no version has been published.
 POLICY_DIR = Path(os.environ.get("POLICY_DIR", BASE_DIR / "rules" / "policy"))
 
+# Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
+# handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_resident_ids": {"()": "config.log_filters.MaskResidentIds"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_resident_ids"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"django": {"handlers": []},
+                "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # --- Agency API (api/) -------------------------------------------------------
