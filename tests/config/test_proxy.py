@@ -204,7 +204,7 @@ def test_slow_clients_stall_bare_gunicorn_but_not_the_stack(stack, token):
     finally:
         for client in held:
             client.close()
-    assert None not in took and max(took) < 2, took
+    assert None not in took and max(took) < 3, took  # a stalled worker answers after 30 s, if at all
 
 
 def test_forwarding_headers_cannot_be_forged_through_nginx(stack, token):
