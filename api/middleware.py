@@ -5,6 +5,8 @@ Django and its middleware refuse some requests before any API view runs (a Host 
 response is replaced by the one error shape of ``api/exceptions.py``, keeping its status and the
 headers a client needs (``Allow``, ``Retry-After``, ``WWW-Authenticate``).
 """
+from urllib.parse import parse_qsl
+
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,7 +49,9 @@ class ApiRefusalMiddleware:
 
 def refusal(request) -> JsonResponse | None:
     """A 400 for what the API refuses whatever the endpoint, else None."""
-    if CREDENTIAL_PARAMETERS.intersection(name.lower() for name in request.GET):
+    # The raw query string, not request.GET: no limit on the number of fields to raise here.
+    names = (name.lower() for name, _value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True))
+    if CREDENTIAL_PARAMETERS.intersection(names):
         return JsonResponse(error_body("malformed_request", _(
             "Credentials go in the Authorization header, never in the address.")), status=400)
     # A header sent twice reaches WSGI joined with a comma (RFC 9110 section 5.3; gunicorn, runserver and

@@ -21,9 +21,15 @@ def test_outside_the_api_a_bad_host_keeps_djangos_page(db):
     assert response.status_code == 400 and not response["Content-Type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("query", ["token=abc", "access_token=abc", "TOKEN=abc&page=1", "api_key=x"])
+@pytest.mark.parametrize("query", ["token=abc", "access_token=abc", "TOKEN=abc&page=1", "api_key=x", "%74oken=abc"])
 def test_a_credential_in_the_query_string_is_refused_before_any_view(as_agency, query):
     assert_error(as_agency("court").get(f"/api/v1/policy/?{query}"), 400, "malformed_request")
+
+
+def test_too_many_query_parameters_is_json_not_an_error_in_the_middleware(as_agency):
+    query = "&".join(f"p{n}=1" for n in range(1100))
+    response = as_agency("court").get(f"/api/v1/policy/?{query}")
+    assert response.status_code in (400, 413) and response["Content-Type"] == "application/json"
 
 
 def test_ordinary_query_parameters_pass(as_agency):
