@@ -72,7 +72,7 @@ class Stack:
 
     def start(self) -> None:
         self._start_gunicorn()
-        self._start_nginx()
+        self.start_nginx()
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -94,7 +94,7 @@ class Stack:
         self.processes.append(process)
         wait_for_port(self.gunicorn_port, process, log)
 
-    def _start_nginx(self) -> None:
+    def start_nginx(self) -> None:
         (self.dir / "points").symlink_to(ROOT / "deploy" / "nginx")
         temp = "\n".join(f"    {kind}_temp_path {self.dir / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                                "uwsgi", "scgi"))
@@ -302,3 +302,15 @@ def test_the_shipped_production_config_passes_nginx_t(tmp_path):
     done = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_with_gunicorn_unreachable_nginx_answers_503_retry_later_under_the_api(tmp_path):
+    edge = Stack(tmp_path)
+    edge.gunicorn_port = free_port()  # nobody listens there
+    try:
+        edge.start_nginx()
+        status, headers, body = request(edge.nginx_port, "/api/v1/policy/")
+    finally:
+        edge.stop()
+    assert status == 503 and headers["retry-after"] == "5", body
+    assert headers["content-type"] == "application/json" and json.loads(body)["code"] == "retry_later"
