@@ -10,13 +10,7 @@ from api import catalogue
 from api import serializers as s
 from api.authentication import request_actor, request_agency, request_is_official
 from api.exceptions import error_body
-from api.permissions import (
-    AgencyOrOfficial,
-    Official,
-    ReportingAgency,
-    ReportingAgencyOrOfficial,
-    ServiceAgencyOrOfficial,
-)
+from api.permissions import AskEligibility, ReadCatalogue, ReadLedger, ReadStanding, ReportEvents, RetractEvent
 from api.schema import errors
 from api.selectors import MAX_ID, event_get, ledger_visible_to
 from api.throttling import BatchThrottle, CallerThrottle
@@ -41,7 +35,7 @@ def parse(serializer_class, data, **context) -> dict:
 
 
 class EventReportView(APIView):
-    permission_classes = [ReportingAgency]
+    permission_classes = [ReportEvents]
 
     @extend_schema(
         operation_id="events_report", tags=["events"], parameters=[IDEMPOTENCY_HEADER],
@@ -60,7 +54,7 @@ class EventReportView(APIView):
 
 
 class EventBatchView(APIView):
-    permission_classes = [ReportingAgency]
+    permission_classes = [ReportEvents]
     throttle_classes = [CallerThrottle, BatchThrottle]
 
     @extend_schema(
@@ -90,7 +84,7 @@ def _batch_item(item) -> dict:
 
 
 class EventRetractView(APIView):
-    permission_classes = [ReportingAgencyOrOfficial]
+    permission_classes = [RetractEvent]
 
     @extend_schema(
         operation_id="events_retract", tags=["events"], request=s.RetractSerializer,
@@ -113,7 +107,7 @@ class EventRetractView(APIView):
 
 
 class CitizenView(APIView):
-    permission_classes = [Official]
+    permission_classes = [ReadStanding]
 
     @extend_schema(operation_id="citizens_get", tags=["citizens"], parameters=[RESIDENT_ID],
                    responses={200: s.CitizenSerializer, **errors(400, 404)}, summary="A citizen's standing")
@@ -149,7 +143,7 @@ def _whole(text: str, limit: int) -> bool:
 
 
 class CitizenLedgerView(ListAPIView):
-    permission_classes = [ReportingAgencyOrOfficial]
+    permission_classes = [ReadLedger]
     pagination_class = LedgerPagination
     serializer_class = s.LedgerEntryExplainedSerializer
 
@@ -176,7 +170,7 @@ class CitizenLedgerView(ListAPIView):
 
 
 class CitizenEligibilityView(APIView):
-    permission_classes = [ServiceAgencyOrOfficial]
+    permission_classes = [AskEligibility]
 
     @extend_schema(
         operation_id="citizens_eligibility", tags=["citizens"],
@@ -192,7 +186,7 @@ class CitizenEligibilityView(APIView):
 
 
 class EventTypesView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="event_types_list", tags=["catalogue"],
                    responses={200: catalogue.EventTypeSerializer(many=True), **errors()},
@@ -202,7 +196,7 @@ class EventTypesView(APIView):
 
 
 class ServicesView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="services_list", tags=["catalogue"],
                    responses={200: catalogue.ServiceSerializer(many=True), **errors()},
@@ -212,7 +206,7 @@ class ServicesView(APIView):
 
 
 class PolicyView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="policy_get", tags=["catalogue"],
                    responses={200: catalogue.PolicySerializer, **errors()}, summary="The policy version in force")

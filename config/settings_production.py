@@ -31,7 +31,7 @@ DEBUG = False
 # client used and X-Real-IP to the client's address, overwriting whatever the client sent; gunicorn
 # listens only where nginx reaches it (a Unix socket or loopback), so nobody else can set them.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-PROXY_CLIENT_ADDRESS_HEADER = os.environ.get("PROXY_CLIENT_ADDRESS_HEADER", "HTTP_X_REAL_IP")
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "X-Real-IP")
 # nginx redirects plain HTTP itself; this catches anything that reaches Django otherwise.
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
@@ -42,3 +42,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Officials sign in with a password and a TOTP code; HTTP Basic for officials is refused
+# (docs/operations.md, "Officials' sign-in in production"). Not an environment switch on purpose.
+OTP_REQUIRED = True

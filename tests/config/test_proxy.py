@@ -283,6 +283,12 @@ def test_logs_hold_no_query_string_no_token_and_no_whole_resident_id(stack, toke
         assert leak not in logs, leak
 
 
+def test_sign_in_bursts_from_one_address_are_cut_at_the_edge(stack, db):
+    """django-axes counts failures only after checking them; nginx bounds how many arrive at once."""
+    statuses = [request(stack.nginx_port, "/admin/login/")[0] for _ in range(20)]
+    assert statuses[:11] == [200] * 11 and statuses[-1] == 429, statuses
+
+
 def test_the_shipped_production_config_passes_nginx_t(tmp_path):
     """deploy/nginx.conf as installed, with a throw-away certificate and paths of the test's own."""
     if shutil.which("openssl") is None:
