@@ -137,7 +137,7 @@ def test_otp_enrol_refuses_non_staff_and_unknown_users(roles):
 
 
 def test_production_settings_require_otp():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_production", "SECRET_KEY": "s" * 40,
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_production", "SECRET_KEY": "s7kq2" * 10,
            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "OTP_REQUIRED": "0"}
     script = "import django; django.setup(); from django.conf import settings; print(settings.OTP_REQUIRED)"
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
