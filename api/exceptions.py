@@ -2,12 +2,15 @@
 
 ``ApplicationError`` subclasses carry their own code and status; DRF's errors
 (validation, parse, authentication, permission, throttling, method, media type)
-and Django's ``Http404``/``PermissionDenied``/oversized bodies are mapped here.
+and Django's ``Http404``/``PermissionDenied``/oversized bodies are mapped here. A database that
+cannot be reached (or drops the connection) is 503 ``retry_later`` with ``Retry-After``, never 500.
 """
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -19,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 MAX_KEY = 200
 MAX_MESSAGE = 1000
+# Seconds a client should wait after a 503: about what a PostgreSQL restart or failover takes.
+RETRY_AFTER_SECONDS = 5
 
 # DRF exception -> (our code, message when DRF's is not helpful)
 _DRF_CODES = {
@@ -62,8 +67,23 @@ def _handle(exc) -> Response:
         return Response(error_body("invalid", "Some fields are invalid.", flatten(exc.detail)), status=400)
     if isinstance(exc, drf.APIException):
         return _drf_response(exc)
+    if database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc.__class__.__name__)
+        return Response(database_unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     logger.exception("Unhandled error in the API")
     return Response(error_body("server_error", "An unexpected error occurred; it has been logged."), status=500)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether this error means the database could not be used just now (down, restarting, connection
+    dropped, lock or serialisation failure): the request changed nothing and may be retried."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable_body() -> dict:
+    return error_body("retry_later", _("The database is unavailable just now; nothing was changed. "
+                                       "Retry in %(seconds)d seconds.") % {"seconds": RETRY_AFTER_SECONDS},
+                      retry_after=RETRY_AFTER_SECONDS)
 
 
 def _drf_response(exc: drf.APIException) -> Response:

@@ -109,7 +109,7 @@ class BatchRequestSerializer(serializers.Serializer):
 class BatchEnvelopeSerializer(serializers.Serializer):
     """Parses only the envelope; each item is parsed on its own so one bad item rejects only itself."""
 
-    items = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+    items = serializers.ListField(child=serializers.JSONField(allow_null=True), allow_empty=False)
 
 
 class RetractSerializer(serializers.Serializer):

@@ -4,7 +4,14 @@ DRF's ``SimpleRateThrottle`` keeps every request's timestamp in one cache value,
 which costs O(rate) per request at the thousands-per-minute rates agencies need;
 a counter per caller and window costs one ``incr``. The limit is per agency (so
 rotating a token does not reset it) and per official.
+
+With the cache unavailable (Redis down: ``REDIS_CACHE_OPTIONS`` turns its errors into misses) the
+throttles fail *open*: every caller they limit is already authenticated, named in every record it
+writes and limited by its permissions, so the limit guards capacity and fairness, not access; refusing
+every agency while Redis is down would stop the register taking reports for a cache's sake. A warning
+is logged (at most once a minute per process) so that the outage is seen.
 """
+import logging
 import time
 
 from django.core.cache import cache
@@ -13,7 +20,11 @@ from rest_framework.throttling import BaseThrottle
 
 from api.authentication import request_agency
 
+logger = logging.getLogger(__name__)
+
 DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+WARN_EVERY_SECONDS = 60
+_last_warning = 0.0
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
@@ -50,6 +61,9 @@ class FixedWindowThrottle(BaseThrottle):
         window = int(now // duration)
         key = f"throttle:{self.scope}:{caller}:{duration}:{window}"
         count = _count(key, duration + 1)
+        if count is None:
+            _warn_cache_unavailable()
+            return True
         if count <= limit:
             return True
         self._wait = (window + 1) * duration - now
@@ -59,14 +73,23 @@ class FixedWindowThrottle(BaseThrottle):
         return self._wait
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the window's counter and return it: one cache round trip once the window has begun."""
+def _count(key: str, timeout: int) -> int | None:
+    """Add one to the window's counter and return it: one cache round trip once the window has begun.
+    None when the cache cannot count (it answers None instead of raising when Redis is down)."""
     try:
         return cache.incr(key)
     except ValueError:  # first request of the window
         if cache.add(key, 1, timeout=timeout):
             return 1
         return cache.incr(key)  # another worker started it in between
+
+
+def _warn_cache_unavailable() -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_EVERY_SECONDS:
+        _last_warning = now
+        logger.warning("The cache cannot count requests: API throttles are letting every request through.")
 
 
 class CallerThrottle(FixedWindowThrottle):

@@ -100,7 +100,7 @@ def redis_up() -> bool:
 
 
 def start_gunicorn(port: int, workers: int, cache_url: str, threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0",
+    env = {**os.environ, "DATABASE_URL": DB_URL, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings",
            # As config/settings_production.py sets them; the environment may override (CONN_MAX_AGE=0 ...).
            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
            "CONN_HEALTH_CHECKS": os.environ.get("CONN_HEALTH_CHECKS", "1"),

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.middleware.ApiRefusalMiddleware",  # first: every /api/ refusal, whoever makes it, in the JSON shape
+    "config.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +55,10 @@ MIDDLEWARE = [
     # Last, so that it sees the admin login's response and turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# The direct peers whose CLIENT_IP_HEADER is believed ("" is gunicorn's Unix socket); from any other
+# the header is dropped (config/middleware.py, docs/operations.md).
+PROXY_TRUSTED_PEERS = os.environ.get("PROXY_TRUSTED_PEERS", "127.0.0.1,::1,").split(",")
 
 ROOT_URLCONF = "config.urls"
 
@@ -130,11 +136,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The policy (YAML rule files) loaded when no version has been published.
 POLICY_DIR = Path(os.environ.get("POLICY_DIR", BASE_DIR / "rules" / "policy"))
 
+# Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
+# handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_resident_ids": {"()": "config.log_filters.MaskResidentIds"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_resident_ids"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"django": {"handlers": []},
+                "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # --- Agency API (api/) -------------------------------------------------------
@@ -144,12 +155,15 @@ LOGGING = {
 # Django's builds a client for every call, and increments in one round trip where Django's
 # takes two (85 against 26 µs of CPU per get, 109 against 25 per increment; docs/performance.md).
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# The cache only remembers: with Redis down or slow (a quarter of a second at most per call), cache
+# reads miss, writes are dropped and throttles let requests through (api/throttling.py, docs/operations.md).
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25}
 if CACHE_URL.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
-# Each process remembers agencies by token hash, checked against a generation kept in the cache
-# (points/agencies.py). Only sound when every process shares the cache: with per-process memory
-# a token rotated in one process would still work in the others.
-AGENCY_TOKEN_MEMO = os.environ.get("AGENCY_TOKEN_MEMO", "1" if CACHE_URL.startswith("redis://") else "0") == "1"
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL,
+                          "OPTIONS": REDIS_CACHE_OPTIONS}}
+# Each process remembers agencies by token hash, checked against a generation kept in the database
+# (points/agencies.py): one primary-key read per request instead of the agency's row.
+AGENCY_TOKEN_MEMO = os.environ.get("AGENCY_TOKEN_MEMO", "1") == "1"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -171,6 +185,8 @@ REST_FRAMEWORK = {
 }
 
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 8 * 1024 * 1024))
+# Arrays and objects nested deeper than this are refused (400) before decoding; a report needs 4.
+API_MAX_JSON_DEPTH = int(os.environ.get("API_MAX_JSON_DEPTH", 32))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Points system — agency API",

@@ -5,13 +5,15 @@ its first characters kept so people can tell tokens apart in the admin. The
 API, the admin and the management commands call these functions.
 
 Every API request looks its agency up by token. With ``AGENCY_TOKEN_MEMO`` on (the
-default when the cache is shared, see ``config/settings.py``), each process remembers the
-agencies it found, keyed on the token's hash and valid for one *generation* of agencies:
-a random value kept in the shared cache and replaced whenever any agency changes (a
-token rotated, an agency deactivated, created, edited or deleted), both at once and when
-the change commits. A request reads the generation (one cache round trip instead of a
-query) and trusts what it remembers only for the generation it reads, so a rotated or
-deactivated token is refused by every process as soon as the change has committed.
+default, see ``config/settings.py``), each process remembers the agencies it found, keyed on
+the token's hash and valid for one *generation* of agencies: a random value in one database
+row (``AgencyGeneration``) replaced in the same transaction as any change to an agency (a
+token rotated, an agency deactivated, created, edited or deleted). A request reads the
+generation (one primary-key read instead of the agency's row) and trusts what it remembers
+only for the generation it reads, so a rotated or deactivated token is refused by every
+process as soon as the change commits. The database is the truth and the cache plays no
+part: authentication, rotation and deactivation work with Redis down, and a restored old
+Redis snapshot cannot bring a rotated token back.
 """
 import hashlib
 import hmac
@@ -21,20 +23,18 @@ import uuid
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from points.exceptions import Forbidden, InvalidState, ValidationFailed
-from points.models import Agency
+from points.models import Agency, AgencyGeneration
 
 TOKEN_BYTES = 32
 PREFIX_LENGTH = 8
 MAX_TOKEN_LENGTH = 200
 ISSUABLE_KINDS = (Agency.Kind.REPORTING, Agency.Kind.SERVICE)
 _CODE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
-GENERATION_KEY = "agencies:generation"
 
 
 def token_hash(token: str) -> str:
@@ -73,7 +73,7 @@ def agency_rotate_token(*, agency: Agency) -> str:
     if agency.kind == Agency.Kind.SYSTEM:
         raise Forbidden("The register does not use an API token.")
     token = _new_token()
-    with transaction.atomic():  # not rotated unless every process is told
+    with transaction.atomic():  # the token and the generation change together
         Agency.objects.filter(pk=agency.pk).update(token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH])
         agencies_changed()
     agency.token_hash, agency.token_prefix = token_hash(token), token[:PREFIX_LENGTH]
@@ -84,7 +84,7 @@ def agency_deactivate(*, agency: Agency) -> None:
     """Stop an agency from using the API; its past reports stay as they are."""
     if agency.kind == Agency.Kind.SYSTEM:
         raise InvalidState("The register's own agency cannot be deactivated.")
-    with transaction.atomic():  # not deactivated unless every process is told
+    with transaction.atomic():  # the agency and the generation change together
         Agency.objects.filter(pk=agency.pk).update(is_active=False)
         agencies_changed()
     agency.is_active = False
@@ -128,26 +128,21 @@ def _remember(generation: str, digest: str, agency: Agency) -> None:
     _remembered.agencies[digest] = agency
 
 
-def _generation() -> str:
-    """The current generation of agencies; a new one if the cache has none (first use, eviction, flush)."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+def _generation() -> str | None:
+    """The current generation of agencies, from the database; None if its row is missing (then
+    nothing is remembered until the next change writes one)."""
+    return AgencyGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
 
 
 def agencies_changed() -> None:
-    """Make every process look agencies up again: now, and again once the change commits (a process
-    that looked in between saw the old row). Call it inside the changing transaction: if the cache
-    cannot be told, the error undoes the change rather than leave old tokens working."""
-    _new_generation()
-    transaction.on_commit(_new_generation)
+    """Make every process look agencies up again once the calling transaction commits.
 
-
-def _new_generation() -> None:
-    # A random value rather than a counter: a cache that lost the key can never bring an old one back.
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    Call it inside the transaction that changes an agency: the new generation commits, or rolls
+    back, with the change, so no process can remember the old row under the new generation
+    (a process reads the generation before the agency, and sees the new row once it sees the
+    new generation). A random value rather than a counter, so only equality ever matters.
+    """
+    AgencyGeneration.objects.update_or_create(pk=1, defaults={"value": uuid.uuid4().hex})
 
 
 @receiver(post_save, sender=Agency, dispatch_uid="points_agency_saved")

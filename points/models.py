@@ -3,7 +3,7 @@ import datetime
 import json
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from citizens.models import Citizen
@@ -34,6 +34,11 @@ class Agency(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        # The post_save receiver (points.agencies) replaces the agencies' generation: in the same transaction.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
 
 
 class Event(AppendOnlyModel):
@@ -221,3 +226,16 @@ class CitizenRevision(models.Model):
 
     def __str__(self):
         return f"{self.citizen_id} @ {self.changed_at:%Y-%m-%d %H:%M}"
+class AgencyGeneration(models.Model):
+    """One row whose value is replaced in the same transaction as every change to any agency.
+
+    Each server process remembers the agencies it looked up for one value (``points.agencies``); reading
+    the value from the database, not from a cache, is what lets a lost, flushed or restored cache never
+    bring back a rotated or deactivated token.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.value

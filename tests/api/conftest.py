@@ -46,8 +46,8 @@ def redis_cache(settings):
 
 @pytest.fixture(autouse=True)
 def _agency_token_memo(settings):
-    """API tests run with agencies remembered per process, as production does (one test process
-    shares its local-memory cache, so the memo is sound here): rotation and deactivation are tested through it."""
+    """API tests run with agencies remembered per process, as production does (the default): rotation
+    and deactivation are tested through it."""
     settings.AGENCY_TOKEN_MEMO = True
 
 

@@ -1,5 +1,6 @@
 """Agencies remembered in one server process; the token rotated, the agency edited or deactivated by
-another process (a management command, the admin's worker): refused at once, through the shared cache."""
+another process (a management command, the admin's worker): refused at once, through the generation in
+the database (the processes share a Redis cache as production does, and it plays no part)."""
 import os
 import subprocess
 import sys

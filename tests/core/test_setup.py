@@ -27,7 +27,9 @@ def test_demo_setup_loads_once_and_prints_a_working_login(db, capsys):
 
 @pytest.mark.parametrize("env, message", [
     ({"SECRET_KEY": ""}, "Set SECRET_KEY"),
-    ({"SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite:///tmp.db"}, "Production runs on PostgreSQL"),
+    ({"SECRET_KEY": "x" * 40}, "at least 50 characters"),
+    ({"SECRET_KEY": "x" * 60}, "at least 50 characters"),  # not random
+    ({"SECRET_KEY": "xyzuv" * 10, "DATABASE_URL": "sqlite:///tmp.db"}, "Production runs on PostgreSQL"),
 ])
 def test_production_settings_refuse_unsafe_configuration(env, message):
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
@@ -40,7 +42,7 @@ def test_production_settings_refuse_unsafe_configuration(env, message):
 
 
 def test_production_settings_accept_a_real_configuration(tmp_path):
-    env = dict(os.environ, SECRET_KEY="k" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+    env = dict(os.environ, SECRET_KEY="kdw7q" * 10, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
                LEDGER_KEYS="k1:" + "s" * 40, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "signing.pem"),
                LEDGER_CHECKPOINT_DIR=str(tmp_path / "checkpoints"))
     result = subprocess.run(

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from officials.signin import totp_enrol
 from tests.admin.fixtures import PASSWORD
+from tests.production import LEDGER_ENV
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"
@@ -137,8 +138,8 @@ def test_otp_enrol_refuses_non_staff_and_unknown_users(roles):
 
 
 def test_production_settings_require_otp():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_production", "SECRET_KEY": "s" * 40,
-           "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "OTP_REQUIRED": "0"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_production", "SECRET_KEY": "s7kq2" * 10,
+           "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "OTP_REQUIRED": "0", **LEDGER_ENV}
     script = "import django; django.setup(); from django.conf import settings; print(settings.OTP_REQUIRED)"
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"

@@ -44,7 +44,7 @@ def test_short_keys_are_refused(make_citizen, settings):
 
 def _production(env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    clean.update(SECRET_KEY="k" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", **env)
+    clean.update(SECRET_KEY="kdw7q" * 10, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", **env)
     return subprocess.run([sys.executable, "-c", "import config.settings_production"], env=clean, cwd=ROOT,
                           capture_output=True, text=True)
 

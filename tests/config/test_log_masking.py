@@ -1,0 +1,50 @@
+"""Resident IDs masked in what Django's configured handler writes (config/log_filters.py, LOGGING), read
+back from the handler's real stream: messages, their arguments and tracebacks."""
+import io
+import logging
+
+import pytest
+from django.test import Client
+
+from config.log_filters import MaskResidentIds, mask_resident_ids
+
+RESIDENT = "320324198005170123"
+MASKED = "320324********0123"
+
+
+@pytest.fixture
+def written():
+    """What the root logger's configured console handler writes during the test."""
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, MaskResidentIds) for f in h.filters))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+def test_djangos_request_log_is_masked(db, written):
+    Client().get(f"/api/v1/citizens/{RESIDENT}/ledger/")  # 401: logged by django.request
+    text = written.getvalue()
+    assert MASKED in text and RESIDENT not in text
+
+
+def test_arguments_and_tracebacks_are_masked(written):
+    log = logging.getLogger("points.anything")
+    log.warning("citizen %s, again %s", RESIDENT, "11010519491231002x")
+    try:
+        raise ValueError(f"no citizen {RESIDENT}")
+    except ValueError:
+        log.exception("failed")
+    text = written.getvalue()
+    assert text.count(MASKED) == 2 and "110105********002x" in text
+    assert RESIDENT not in text and "ValueError: no citizen 320324********0123" in text
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"/citizens/{RESIDENT}/", f"/citizens/{MASKED}/"),
+    ("id=32032419800517012X.", "id=320324********012X."),
+    ("a 19-digit number 3203241980051701234 stays", "a 19-digit number 3203241980051701234 stays"),
+    ("event 12345 and key 2025-03-01", "event 12345 and key 2025-03-01"),
+])
+def test_only_whole_resident_ids_are_masked(text, expected):
+    assert mask_resident_ids(text) == expected
