@@ -158,3 +158,9 @@ SPECTACULAR_SETTINGS = {
 NOTICES_BACKEND = os.environ.get("NOTICES_BACKEND", "notices.backends.StoredOnlyBackend")
 # Agency codes allowed to file appeals on a citizen's behalf through the API (officials always may).
 APPEAL_FILING_AGENCIES = [c for c in os.environ.get("APPEAL_FILING_AGENCIES", "").split(",") if c]
+
+# --- Access log (audit/) ------------------------------------------------------
+# Addresses of the reverse proxies in front of the application (comma-separated). A request whose
+# peer is one of them is logged under the client address the proxy put in X-Forwarded-For; with
+# none the header is ignored and REMOTE_ADDR is logged (audit/sources.py).
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
