@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
+from audit.admin_mixins import ResidentSearchLogged
 from points.exceptions import ApplicationError
 
 DECISIONS = {
@@ -51,7 +52,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ResidentSearchLogged, admin.ModelAdmin):
     list_display = ("id", "citizen", "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
     list_filter = ("state", OverdueFilter, "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")

@@ -7,7 +7,7 @@ import re
 
 from django.contrib import admin, messages
 
-from audit.services import access_log_record
+from audit.admin_mixins import ResidentSearchLogged, admin_read_record
 from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
@@ -21,7 +21,7 @@ RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
 
 
 @admin.register(Citizen)
-class CitizenAdmin(admin.ModelAdmin):
+class CitizenAdmin(ResidentSearchLogged, admin.ModelAdmin):
     list_display = ["resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
     list_filter = [DistrictFilter, GradeFilter, "status", EnrolmentFilter]
     search_fields = ["resident_id", "name"]  # the actual lookups are in get_search_results
@@ -74,6 +74,5 @@ class CitizenAdmin(admin.ModelAdmin):
             if citizen else {}
         if citizen is not None and request.method == "GET":
             # Every official's look at a person's record is logged, as API reads are (issue 6).
-            access_log_record(actor=request.user.get_username(), actor_kind="user", citizen=citizen,
-                              action="citizen.view", channel="admin", path=request.get_full_path())
+            admin_read_record(request, citizen=citizen, action="citizen.view", purpose="citizen page")
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

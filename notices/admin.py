@@ -1,11 +1,12 @@
 """Notices in the admin: read-only, searchable by resident ID."""
 from django.contrib import admin
 
+from audit.admin_mixins import ResidentSearchLogged
 from notices.models import Notice
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ResidentSearchLogged, admin.ModelAdmin):
     list_display = ("created_at", "citizen", "subject", "kind", "delivery_status")
     list_filter = ("kind", "delivery_status", "created_at")
     search_fields = ("citizen__resident_id", "=event__id")
