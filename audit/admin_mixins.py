@@ -16,18 +16,23 @@ def admin_read_record(request, *, citizen, action: str, purpose: str = "") -> No
                       path=request.get_full_path())
 
 
+def resident_search_logged(request, model_admin, search_term: str) -> None:
+    """A search for a full resident ID that names a registered person is a read of that person's
+    record: log it, whatever the list then shows."""
+    term = (search_term or "").strip().upper()
+    if not RESIDENT_ID.fullmatch(term):
+        return
+    from citizens.models import Citizen
+
+    citizen = Citizen.objects.filter(resident_id=term).first()
+    if citizen is not None:
+        admin_read_record(request, citizen=citizen, action="admin.search",
+                          purpose=_("search of %(list)s") % {"list": model_admin.opts.verbose_name_plural})
+
+
 class ResidentSearchLogged:
-    """For a ModelAdmin (put it first among the bases): a search for a full resident ID that names a
-    registered person is a read of that person's record, so it is logged, whatever the list shows."""
+    """For a ModelAdmin (put it first among the bases): its searches by full resident ID are logged."""
 
     def get_search_results(self, request, queryset, search_term):
-        results = super().get_search_results(request, queryset, search_term)
-        term = (search_term or "").strip().upper()
-        if RESIDENT_ID.fullmatch(term):
-            from citizens.models import Citizen
-
-            citizen = Citizen.objects.filter(resident_id=term).first()
-            if citizen is not None:
-                admin_read_record(request, citizen=citizen, action="admin.search",
-                                  purpose=_("search of %(list)s") % {"list": self.opts.verbose_name_plural})
-        return results
+        resident_search_logged(request, self, search_term)
+        return super().get_search_results(request, queryset, search_term)

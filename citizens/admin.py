@@ -7,7 +7,7 @@ import re
 
 from django.contrib import admin, messages
 
-from audit.admin_mixins import ResidentSearchLogged, admin_read_record
+from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
@@ -21,7 +21,7 @@ RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
 
 
 @admin.register(Citizen)
-class CitizenAdmin(ResidentSearchLogged, admin.ModelAdmin):
+class CitizenAdmin(admin.ModelAdmin):
     list_display = ["resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
     list_filter = [DistrictFilter, GradeFilter, "status", EnrolmentFilter]
     search_fields = ["resident_id", "name"]  # the actual lookups are in get_search_results
@@ -41,6 +41,7 @@ class CitizenAdmin(ResidentSearchLogged, admin.ModelAdmin):
         return grade_badge(obj.grade)
 
     def get_search_results(self, request, queryset, search_term):
+        resident_search_logged(request, self, search_term)
         term = search_term.strip()
         if not term:
             return queryset, False

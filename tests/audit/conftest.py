@@ -1,0 +1,8 @@
+"""The API's callers (tests/api/conftest.py) for the access-log tests."""
+from tests.api.conftest import (  # noqa: F401
+    _fast_password_hashing,
+    as_agency,
+    as_official,
+    official,
+    tokens,
+)
