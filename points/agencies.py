@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency
@@ -192,19 +193,19 @@ def agency_check_services(*, kind: str, services) -> list[str]:
     from rules.registry import current_policy
 
     if not isinstance(services, list | tuple) or not all(isinstance(s, str) for s in services):
-        raise ValidationFailed("services must be a list of service codes.",
-                               field_errors={"services": ["must be a list"]})
+        raise ValidationFailed(_("services must be a list of service codes."),
+                               field_errors={"services": [_("must be a list")]})
     cleaned = list(dict.fromkeys(s.strip() for s in services if s.strip()))
     if kind != Agency.Kind.SERVICE and cleaned:
-        raise ValidationFailed("Only a service agency provides services.",
-                               field_errors={"services": ["must be empty unless the agency is a service agency"]})
+        raise ValidationFailed(_("Only a service agency provides services."),
+                               field_errors={"services": [_("must be empty unless the agency is a service agency")]})
     known = current_policy().services
     unknown = [s for s in cleaned if s not in known]
     if unknown:
         raise ValidationFailed(
-            "Some services are not in the policy in force.",
-            field_errors={"services": [f"'{s}' is not a service of services.yaml (known: {', '.join(known)})"
-                                       for s in unknown]},
+            _("Some services are not in the policy in force."),
+            field_errors={"services": [_("'%(service)s' is not a service of services.yaml (known: %(known)s)")
+                                       % {"service": s, "known": ", ".join(known)} for s in unknown]},
         )
     return cleaned
 

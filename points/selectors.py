@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
@@ -138,14 +139,15 @@ def eligibility_services(*, agency=None, service_code: str | None = None) -> lis
     if service_code:
         if service_code not in agency.services:
             raise Forbidden(
-                f"Agency {agency.code} does not provide the service '{service_code}' and may not ask about it.",
-                field_errors={"service": [f"must be one of this agency's services: "
-                                          f"{', '.join(agency.services) or 'none'}"]},
+                _("Agency %(agency)s does not provide the service '%(service)s' and may not ask about it.")
+                % {"agency": agency.code, "service": service_code},
+                field_errors={"service": [_("must be one of this agency's services: %(services)s")
+                                          % {"services": ", ".join(agency.services) or _("none")}]},
             )
         return [service_code]
     codes = [code for code in agency.services if code in policy.services]
     if not codes:
-        raise Forbidden(f"Agency {agency.code} provides no service of the policy in force.")
+        raise Forbidden(_("Agency %(agency)s provides no service of the policy in force.") % {"agency": agency.code})
     return codes
 
 
