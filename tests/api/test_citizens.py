@@ -179,7 +179,7 @@ def test_eligibility_follows_each_citizens_appeals_request_by_request(reported, 
     assert client.get(citizen_url(reported, "eligibility/")).json()["decisions"][0]["under_appeal_since"]
 
 
-def test_eligibility_is_one_statement(reported, as_agency):
+def test_eligibility_is_one_read_and_its_access_log_row(reported, as_agency):
     """Performance: the citizen and their oldest open appeal in one read, the agency remembered
     (docs/performance.md, "API"); the second statement is the answer's access-log row."""
     client = as_agency("licensing")
