@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
-from audit.admin_mixins import ResidentSearchLogged
+from audit.admin_mixins import PersonReadsLogged
 from points.exceptions import ApplicationError
 
 DECISIONS = {
@@ -52,7 +52,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ResidentSearchLogged, admin.ModelAdmin):
+class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("id", "citizen", "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
     list_filter = ("state", OverdueFilter, "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")

@@ -1,4 +1,5 @@
-"""Admin screens that look a person up by resident ID write that look-up to the access log."""
+"""Admin screens that show a person's record write each showing to the access log: a list searched
+for a full resident ID, and the page of one row that belongs to a person (an event, a ledger entry...)."""
 import re
 
 from django.utils.translation import gettext as _
@@ -30,9 +31,19 @@ def resident_search_logged(request, model_admin, search_term: str) -> None:
                           purpose=_("search of %(list)s") % {"list": model_admin.opts.verbose_name_plural})
 
 
-class ResidentSearchLogged:
-    """For a ModelAdmin (put it first among the bases): its searches by full resident ID are logged."""
+class PersonReadsLogged:
+    """For the ModelAdmin of a model with a ``citizen`` (put it first among the bases): searches by full
+    resident ID and every page of one row are logged as reads of that person's record."""
 
     def get_search_results(self, request, queryset, search_term):
         resident_search_logged(request, self, search_term)
         return super().get_search_results(request, queryset, search_term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None and obj.citizen_id is not None:
+                admin_read_record(request, citizen=obj.citizen, action="admin.detail",
+                                  purpose=_("%(what)s %(id)s") % {"what": self.opts.verbose_name, "id": obj.pk})
+        return response

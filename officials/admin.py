@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from audit.admin_mixins import ResidentSearchLogged
+from audit.admin_mixins import PersonReadsLogged
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
 from officials.models import AdjustmentProposal
 from officials.services import (
@@ -48,7 +48,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(AdjustmentProposal)
-class AdjustmentProposalAdmin(ResidentSearchLogged, admin.ModelAdmin):
+class AdjustmentProposalAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ["id", "citizen_display", "points", "status", "proposed_by", "proposed_at", "decided_by"]
     list_filter = ["status", ("proposed_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "proposed_by", "approved_by", "rejected_by"]

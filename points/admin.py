@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin_mixins import ResidentSearchLogged
+from audit.admin_mixins import PersonReadsLogged
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
 from officials.paginators import EstimatedCountPaginator
@@ -211,7 +211,7 @@ class RetractForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(ResidentSearchLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
+class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type", "citizen_display", "agency", "occurred_at", "reported_at", "status"]
     list_filter = [EventTypeFilter, "agency", "status", ("occurred_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "agency"]
@@ -289,7 +289,7 @@ class EventAdmin(ResidentSearchLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ResidentSearchLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every ledger line, searchable; nobody, superusers included, may add, change or delete one."""
 
     list_display = ["id", "created_at", "citizen_display", "kind", "rule_id", "delta", "balance_after",
@@ -321,7 +321,7 @@ class LedgerEntryAdmin(ResidentSearchLogged, ReadOnlyAdminMixin, admin.ModelAdmi
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(ResidentSearchLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
+class GradeChangeAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["changed_at", "citizen_display", "from_badge", "to_badge", "score", "entry"]
     list_filter = ["to_grade", "from_grade", ("changed_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "entry"]

@@ -155,6 +155,7 @@ def _actions() -> dict:
         "statement.pdf": _("downloaded the statement (PDF)"),
         "citizen.view": _("opened the record"),
         "admin.search": _("searched for the resident ID"),
+        "admin.detail": _("opened an entry of the record"),
     }
 
 

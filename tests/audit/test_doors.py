@@ -81,6 +81,19 @@ def test_each_admin_door_writes_one_row(person, admin_client, url, action, purpo
     assert only_row(person) == ("root", "user", action, purpose, ADDRESS, "admin")
 
 
+@pytest.mark.parametrize(("model", "url", "what"), [
+    ("event", "/admin/points/event/{pk}/change/", "event"),
+    ("entry", "/admin/points/ledgerentry/{pk}/change/", "ledger entry"),
+])
+def test_each_admin_page_of_a_persons_row_writes_one_row(person, admin_client, model, url, what):
+    from points.models import Event, LedgerEntry
+
+    row = (Event.objects.filter(citizen=person, agency__code="court") if model == "event"
+           else LedgerEntry.objects.filter(citizen=person, kind="rule")).get()
+    assert admin_client.get(url.format(pk=row.pk), REMOTE_ADDR=ADDRESS).status_code == 200
+    assert only_row(person) == ("root", "user", "admin.detail", f"{what} {row.pk}", ADDRESS, "admin")
+
+
 def test_a_search_by_name_or_prefix_names_nobody_in_the_log(person, admin_client):
     assert admin_client.get(f"/admin/citizens/citizen/?q={person.resident_id[:8]}").status_code == 200
     assert admin_client.get("/admin/points/event/?q=11010519491231002X").status_code == 200
