@@ -15,6 +15,7 @@ from api.permissions import NOT_OFFICIAL, Official
 from api.schema import errors
 from api.selectors import MAX_ID, event_get
 from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
+from api.views import log_read
 from appeals import services
 from appeals.models import Appeal
 from points.corrections import event_correct
@@ -115,6 +116,7 @@ class AppealView(APIView):
         agency = request_agency(request)
         if agency is not None and appeal.filed_by != agency.code:
             raise NotFound(f"No appeal with id {appeal_id} filed by {agency.code}.")
+        log_read(request, citizen=appeal.citizen, action="appeal.read", purpose=f"appeal {appeal.pk}")
         return _appeal_response(appeal)
 
 

@@ -156,6 +156,7 @@ def _actions() -> dict:
         "citizen.view": _("opened the record"),
         "admin.search": _("searched for the resident ID"),
         "admin.detail": _("opened an entry of the record"),
+        "appeal.read": _("read an appeal"),
     }
 
 

@@ -48,6 +48,15 @@ def test_each_api_door_writes_one_row(person, as_agency, as_official, caller, ta
     assert only_row(person) == (caller, kind, action, purpose, ADDRESS, "api")
 
 
+def test_reading_an_appeal_is_logged(person, as_official):
+    from appeals.services import appeal_file
+    from points.models import Event
+
+    appeal = appeal_file(event=Event.objects.get(citizen=person, agency__code="court"), grounds="not me", by="clerk")
+    assert as_official.get(f"/api/v1/appeals/{appeal.pk}/", REMOTE_ADDR=ADDRESS).status_code == 200
+    assert only_row(person) == ("official", "user", "appeal.read", f"appeal {appeal.pk}", ADDRESS, "api")
+
+
 def test_an_eligibility_refusal_for_an_unenrolled_person_is_logged_too(make_citizen, as_agency):
     young = make_citizen(enrol=False)
     url = f"/api/v1/citizens/{young.resident_id}/eligibility/?service=business_licence"
