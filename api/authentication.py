@@ -65,7 +65,7 @@ def request_agency(request) -> Agency | None:
 
 
 def request_is_official(request) -> bool:
-    """Whether a staff user is calling."""
+    """Whether a staff user (not an agency) is calling; what they may do is their role's (``api/permissions.py``)."""
     user = request.user
     return request_agency(request) is None and user.is_authenticated and user.is_active and user.is_staff
 

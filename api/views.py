@@ -10,13 +10,7 @@ from api import catalogue
 from api import serializers as s
 from api.authentication import request_actor, request_agency, request_is_official
 from api.exceptions import error_body
-from api.permissions import (
-    AgencyOrOfficial,
-    Official,
-    ReportingAgency,
-    ReportingAgencyOrOfficial,
-    ServiceAgencyOrOfficial,
-)
+from api.permissions import AskEligibility, ReadCatalogue, ReadLedger, ReadStanding, ReportEvents, RetractEvent
 from api.schema import errors
 from api.selectors import MAX_ID, citizen_for_caller, event_get, ledger_visible_to
 from api.throttling import BatchThrottle, CallerThrottle
@@ -49,7 +43,7 @@ def log_read(request, *, citizen, action: str, purpose: str = "") -> None:
 
 
 class EventReportView(APIView):
-    permission_classes = [ReportingAgency]
+    permission_classes = [ReportEvents]
 
     @extend_schema(
         operation_id="events_report", tags=["events"], parameters=[IDEMPOTENCY_HEADER],
@@ -68,7 +62,7 @@ class EventReportView(APIView):
 
 
 class EventBatchView(APIView):
-    permission_classes = [ReportingAgency]
+    permission_classes = [ReportEvents]
     throttle_classes = [CallerThrottle, BatchThrottle]
 
     @extend_schema(
@@ -99,7 +93,7 @@ def _batch_item(item, policy) -> dict:
 
 
 class EventRetractView(APIView):
-    permission_classes = [ReportingAgencyOrOfficial]
+    permission_classes = [RetractEvent]
 
     @extend_schema(
         operation_id="events_retract", tags=["events"], request=s.RetractSerializer,
@@ -121,7 +115,7 @@ class EventRetractView(APIView):
 
 
 class CitizenView(APIView):
-    permission_classes = [Official]
+    permission_classes = [ReadStanding]
 
     @extend_schema(operation_id="citizens_get", tags=["citizens"], parameters=[RESIDENT_ID],
                    responses={200: s.CitizenSerializer, **errors(400, 404)}, summary="A citizen's standing")
@@ -166,7 +160,7 @@ LEDGER_ENTRY = PolymorphicProxySerializer(
 
 
 class CitizenLedgerView(ListAPIView):
-    permission_classes = [ReportingAgencyOrOfficial]
+    permission_classes = [ReadLedger]
     pagination_class = LedgerPagination
 
     @extend_schema(
@@ -197,7 +191,7 @@ class CitizenLedgerView(ListAPIView):
 
 
 class CitizenEligibilityView(APIView):
-    permission_classes = [ServiceAgencyOrOfficial]
+    permission_classes = [AskEligibility]
 
     @extend_schema(
         operation_id="citizens_eligibility", tags=["citizens"],
@@ -222,7 +216,7 @@ class CitizenEligibilityView(APIView):
 
 
 class EventTypesView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="event_types_list", tags=["catalogue"],
                    responses={200: catalogue.EventTypeSerializer(many=True), **errors()},
@@ -232,7 +226,7 @@ class EventTypesView(APIView):
 
 
 class ServicesView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="services_list", tags=["catalogue"],
                    responses={200: catalogue.ServiceSerializer(many=True), **errors()},
@@ -242,7 +236,7 @@ class ServicesView(APIView):
 
 
 class PolicyView(APIView):
-    permission_classes = [AgencyOrOfficial]
+    permission_classes = [ReadCatalogue]
 
     @extend_schema(operation_id="policy_get", tags=["catalogue"],
                    responses={200: catalogue.PolicySerializer, **errors()}, summary="The policy version in force")

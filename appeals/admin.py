@@ -1,5 +1,5 @@
 """Appeals in the admin: file on a citizen's behalf, review, uphold or reject — through appeals.services."""
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
@@ -7,13 +7,17 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
 from audit.admin_mixins import PersonReadsLogged
+from officials.duties import holds
 from points.exceptions import ApplicationError
 
+FILE_PERMISSION = "appeals.add_appeal"
+DECIDE_PERMISSION = "appeals.decide_appeal"
 DECISIONS = {
     "review": lambda appeal, reasons, by: services.appeal_start_review(appeal=appeal, reasons=reasons, by=by),
     "uphold": lambda appeal, reasons, by: services.appeal_uphold(appeal=appeal, reasons=reasons, by=by),
@@ -81,6 +85,9 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_add_permission(self, request):
+        return holds(request.user, FILE_PERMISSION)
+
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
         return [path("<int:appeal_id>/decide/", decide, name="appeals_appeal_decide")] + super().get_urls()
@@ -105,28 +112,34 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
         return TemplateResponse(request, "admin/appeals/appeal/file.html", context)
 
     def decide_view(self, request, appeal_id):
-        """Start the review, uphold or reject (POST only), with the official's written reasons."""
-        if request.method != "POST" or not request.user.has_perm("appeals.decide_appeal"):
+        """Its own page (never nested in the change form): start the review, uphold or reject, with reasons.
+
+        The services refuse the filer (separation of duties); the refusal is shown on the page.
+        """
+        if not holds(request.user, DECIDE_PERMISSION):
             raise PermissionDenied
-        appeal = get_object_or_404(Appeal, pk=appeal_id)
-        form = AppealDecisionForm(request.POST)
-        if not form.is_valid():
-            self.message_user(request, "Choose what to do.", messages.ERROR)
-        else:
+        appeal = get_object_or_404(Appeal.objects.select_related("citizen", "event"), pk=appeal_id)
+        form = AppealDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
             try:
                 decide = DECISIONS[form.cleaned_data["action"]]
                 decide(appeal, form.cleaned_data["reasons"], request.user.get_username())
             except ApplicationError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                form.add_error(None, exc.message)
             else:
                 appeal.refresh_from_db()
-                self.message_user(request, f"Appeal #{appeal.pk} is now {appeal.get_state_display()}.")
-        return redirect("admin:appeals_appeal_change", appeal.pk)
+                self.message_user(request, _("Appeal #%(id)s is now %(state)s.")
+                                  % {"id": appeal.pk, "state": appeal.get_state_display()})
+                return redirect("admin:appeals_appeal_change", appeal.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Decide appeal #%(id)s") % {"id": appeal.pk},
+                   "appeal": appeal, "form": form, "opts": self.model._meta,
+                   "is_filer": appeal.filed_by == request.user.get_username()}
+        return TemplateResponse(request, "admin/appeals/appeal/decide.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         appeal = self.get_object(request, object_id)
-        if appeal is not None and appeal.is_open and request.user.has_perm("appeals.decide_appeal"):
-            extra_context["decision_form"] = AppealDecisionForm()
+        if appeal is not None and appeal.is_open and holds(request.user, DECIDE_PERMISSION):
             extra_context["decide_url"] = reverse("admin:appeals_appeal_decide", args=[appeal.pk])
+            extra_context["is_filer"] = appeal.filed_by == request.user.get_username()
         return super().change_view(request, object_id, form_url, extra_context)

@@ -1,17 +1,16 @@
 """Appeals and corrections through the agency API (``/api/v1/``): thin views over the services.
 
-Filing: officials, and the offices listed in ``settings.APPEAL_FILING_AGENCIES`` (e.g. a legal-aid
-office filing on a citizen's behalf). Reviewing, deciding and correcting: officials only.
+Who may call each view: ``api/permissions.py`` (filing: officials and the offices listed in
+``settings.APPEAL_FILING_AGENCIES``; reviewing, deciding and correcting: officials only). Whoever
+filed an appeal never reviews or decides it: ``appeals.services`` refuses (``officials.duties``).
 """
-from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import request_actor, request_agency, request_is_official
-from api.permissions import NOT_OFFICIAL, Official
+from api.authentication import request_actor, request_agency
+from api.permissions import CorrectEvent, DecideAppeal, FileAppeal, ReadAppeal
 from api.schema import errors
 from api.selectors import MAX_ID, event_get
 from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
@@ -23,22 +22,6 @@ from points.exceptions import NotFound
 
 APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")
 EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The contested event's id.")
-
-
-class AppealFiler(BasePermission):
-    """Officials, and agencies authorised to file appeals on a citizen's behalf."""
-
-    message = NOT_OFFICIAL
-
-    def has_permission(self, request, view):
-        agency = request_agency(request)
-        if agency is not None:
-            if agency.code in getattr(settings, "APPEAL_FILING_AGENCIES", []):
-                return True
-            self.message = (f"Agency {agency.code} is not authorised to file appeals; an official files them "
-                            "in the admin, or the office is listed in APPEAL_FILING_AGENCIES.")
-            return False
-        return request_is_official(request)
 
 
 class AppealFileSerializer(serializers.Serializer):
@@ -90,7 +73,7 @@ def _appeal_response(appeal: Appeal, code=status.HTTP_200_OK) -> Response:
 
 
 class EventAppealView(APIView):
-    permission_classes = [AppealFiler]
+    permission_classes = [FileAppeal]
 
     @extend_schema(operation_id="events_appeal", tags=["appeals"], parameters=[EVENT_ID],
                    request=AppealFileSerializer, responses={201: AppealSerializer, **errors(400, 404, 409, 415)},
@@ -107,7 +90,7 @@ class EventAppealView(APIView):
 
 
 class AppealView(APIView):
-    permission_classes = [AppealFiler]
+    permission_classes = [ReadAppeal]
 
     @extend_schema(operation_id="appeals_get", tags=["appeals"], parameters=[APPEAL_ID],
                    responses={200: AppealSerializer, **errors(404)}, summary="An appeal and its history")
@@ -122,7 +105,7 @@ class AppealView(APIView):
 
 def _decision_view(action: str, service, summary: str):
     class DecisionView(APIView):
-        permission_classes = [Official]
+        permission_classes = [DecideAppeal]
 
         @extend_schema(operation_id=f"appeals_{action}", tags=["appeals"], parameters=[APPEAL_ID],
                        request=AppealReasonsSerializer, responses={200: AppealSerializer, **errors(400, 404, 409, 415)},
@@ -160,7 +143,7 @@ class CorrectionResultSerializer(serializers.Serializer):
 
 
 class EventCorrectView(APIView):
-    permission_classes = [Official]
+    permission_classes = [CorrectEvent]
 
     @extend_schema(operation_id="events_correct", tags=["events"], parameters=[EVENT_ID],
                    request=CorrectionSerializer, responses={201: CorrectionResultSerializer,

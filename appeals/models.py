@@ -1,6 +1,6 @@
 """Appeals against events, and the history of every step an appeal took."""
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from citizens.models import Citizen
 from points.models import Event
@@ -53,6 +53,8 @@ class Appeal(models.Model):
                 condition=Q(state__in=["filed", "under_review"], decided_at__isnull=True)
                 | (Q(state__in=["upheld", "rejected"], decided_at__isnull=False) & ~Q(decision_reasons="")),
             ),
+            # Separation of duties (officials.duties): whoever files an appeal does not decide it.
+            models.CheckConstraint(name="appeal_decider_is_not_filer", condition=~Q(decided_by=F("filed_by"))),
         ]
         indexes = [models.Index(fields=["citizen", "state"]), models.Index(fields=["state", "deadline"])]
 

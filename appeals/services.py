@@ -3,6 +3,9 @@
 ``appeal_uphold`` voids the event through ``points.services.event_void`` — the one reversal
 mechanism — so reversal entries restore the exact earlier score, the grade is recomputed and
 the ledger says why ("Appeal #N upheld: ...").
+
+Separation of duties (``officials.duties.check_may_decide``): whoever reviews or decides an appeal
+did not file it, nor propose or approve the contested adjustment; the reviewer may also decide.
 """
 import datetime
 
@@ -10,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appeals.models import Appeal, AppealTransition
+from officials.duties import check_may_decide
 from points.exceptions import InvalidState, ValidationFailed
 from points.models import Event
 from points.services import ENROLMENT_EVENT_TYPE, event_void
@@ -58,7 +62,7 @@ def appeal_start_review(*, appeal: Appeal, by: str, reasons: str = "",
     """An official takes the appeal up: filed → under review."""
     now = now or timezone.now()
     with transaction.atomic():
-        appeal = _locked(appeal, State.FILED, "start reviewing")
+        appeal = _locked(appeal, State.FILED, "start reviewing", by)
         return _move(appeal, State.UNDER_REVIEW, by, now, (reasons or "").strip())
 
 
@@ -67,7 +71,7 @@ def appeal_uphold(*, appeal: Appeal, reasons: str, by: str, now: datetime.dateti
     now = now or timezone.now()
     reasons = _required(reasons, "reasons", "Written reasons are required to uphold an appeal.")
     with transaction.atomic():
-        appeal = _locked(appeal, State.UNDER_REVIEW, "uphold")
+        appeal = _locked(appeal, State.UNDER_REVIEW, "uphold", by)
         event = Event.objects.get(pk=appeal.event_id)
         if event.status == Event.Status.APPLIED:
             event_void(event=event, reason=f"Appeal #{appeal.pk} upheld: {reasons}", by=by, now=now)
@@ -82,7 +86,7 @@ def appeal_reject(*, appeal: Appeal, reasons: str, by: str, now: datetime.dateti
     now = now or timezone.now()
     reasons = _required(reasons, "reasons", "Written reasons are required to reject an appeal.")
     with transaction.atomic():
-        appeal = _locked(appeal, State.UNDER_REVIEW, "reject")
+        appeal = _locked(appeal, State.UNDER_REVIEW, "reject", by)
         return _decide(appeal, State.REJECTED, by, now, reasons)
 
 
@@ -92,14 +96,16 @@ def _required(text, field: str, message: str) -> str:
     return text.strip()
 
 
-def _locked(appeal: Appeal, expected: str, action: str) -> Appeal:
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+def _locked(appeal: Appeal, expected: str, action: str, by: str) -> Appeal:
+    """The appeal, locked, in the ``expected`` state, and ``by`` free to act on it (separation of duties)."""
+    appeal = Appeal.objects.select_for_update().select_related("event").get(pk=appeal.pk)
     if appeal.state != expected:
         raise InvalidState(
             f"Appeal #{appeal.pk} is {appeal.get_state_display()}; only an appeal that is "
             f"{State(expected).label} can {action}.",
             extra={"state": appeal.state},
         )
+    check_may_decide(appeal, by)
     return appeal
 
 

@@ -124,7 +124,7 @@ REST_FRAMEWORK = {
         "api.authentication.OfficialBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.AgencyOrOfficial"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],  # each view names its own
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "caller": os.environ.get("API_THROTTLE_CALLER", "6000/min"),

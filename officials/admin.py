@@ -13,9 +13,11 @@ from django.urls import path
 
 from audit.admin_mixins import PersonReadsLogged
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
+from officials.duties import holds
 from officials.models import AdjustmentProposal
 from officials.services import (
     APPROVE_PERMISSION,
+    PROPOSE_PERMISSION,
     adjustment_approve,
     adjustment_check,
     adjustment_propose,
@@ -95,8 +97,11 @@ class AdjustmentProposalAdmin(PersonReadsLogged, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def has_add_permission(self, request):
+        return holds(request.user, PROPOSE_PERMISSION)
+
     def _may_decide(self, request):
-        return request.user.has_perm(APPROVE_PERMISSION)
+        return holds(request.user, APPROVE_PERMISSION)
 
     def approve_view(self, request, pk):
         if request.method != "POST" or not self._may_decide(request):

@@ -46,6 +46,7 @@ class AdjustmentProposal(models.Model):
             ("retract_event", "Can retract reported events"),
             ("view_dashboard", "Can view the dashboards"),
             ("view_policy", "Can view the policy in force"),
+            ("view_eligibility", "Can ask a citizen's eligibility for services"),
         ]
         constraints = [
             models.CheckConstraint(name="adjustment_points_nonzero", condition=~Q(points=0)),

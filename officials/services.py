@@ -7,8 +7,10 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
+from officials.duties import ADJUSTMENT_EVENT_TYPE, holds
 from officials.models import AdjustmentProposal
 from points.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
 from points.models import Event
@@ -16,7 +18,6 @@ from points.services import event_report, event_retract, system_agency
 from rules.errors import AttributeValidationError
 from rules.registry import current_policy
 
-ADJUSTMENT_EVENT_TYPE = "official_adjustment"
 APPROVE_PERMISSION = "officials.approve_adjustmentproposal"
 PROPOSE_PERMISSION = "officials.add_adjustmentproposal"
 RETRACT_PERMISSION = "officials.retract_event"
@@ -43,7 +44,7 @@ def adjustment_check(*, citizen: Citizen, points, reason) -> dict:
 def adjustment_propose(*, citizen: Citizen, points: int, reason: str, user,
                        now: datetime.datetime | None = None) -> AdjustmentProposal:
     """Record a proposal; it changes no points until another official approves it."""
-    if not user.has_perm(PROPOSE_PERMISSION):
+    if not holds(user, PROPOSE_PERMISSION):
         raise Forbidden("You may not propose adjustments.")
     attributes = adjustment_check(citizen=citizen, points=points, reason=reason)
     return AdjustmentProposal.objects.create(
@@ -91,7 +92,7 @@ def adjustment_reject(*, proposal: AdjustmentProposal, user, reason: str,
 
 
 def _check_decider(user) -> None:
-    if not (user.is_active and user.is_staff and user.has_perm(APPROVE_PERMISSION)):
+    if not holds(user, APPROVE_PERMISSION):
         raise Forbidden("You may not approve or reject adjustments.")
 
 
@@ -105,13 +106,11 @@ def _lock_pending(proposal: AdjustmentProposal) -> AdjustmentProposal:
 def event_retract_by_official(*, event: Event, reason: str, user) -> list:
     """An official retracts a report from the admin; returns the reversal entries.
 
-    An approved adjustment is not retracted by one official alone: undoing it moves points by hand,
-    so it takes a new four-eyes adjustment.
+    ``points.services.event_retract`` checks the duty (``officials.retract_event``) and refuses an
+    official adjustment, so the admin and the API obey the same rule (``officials.duties``).
     """
-    if not user.has_perm(RETRACT_PERMISSION):
-        raise Forbidden("You may not retract events.")
-    if event.event_type == ADJUSTMENT_EVENT_TYPE:
-        raise InvalidState("An official adjustment is undone by a new adjustment, approved by a second official.")
+    if not holds(user, RETRACT_PERMISSION):
+        raise Forbidden(_("You may not retract events."))
     return event_retract(event=event, reason=reason, user=user)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin_mixins import PersonReadsLogged
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
+from officials.duties import holds
 from officials.paginators import EstimatedCountPaginator
 from officials.services import RETRACT_PERMISSION, event_retract_by_official
 from points.agencies import agency_deactivate
@@ -234,7 +235,7 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
         return citizen_link(obj.citizen)
 
     def has_retract_permission(self, request):
-        return request.user.is_staff and request.user.has_perm(RETRACT_PERMISSION)
+        return holds(request.user, RETRACT_PERMISSION)
 
     @admin.action(description="Retract selected events (with a written reason)", permissions=["retract"])
     def retract_selected(self, request, queryset):
@@ -266,8 +267,8 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {"may_retract": self.has_retract_permission(request),
-                 "may_appeal": request.user.has_perm("appeals.add_appeal"),
-                 "may_correct": request.user.has_perm("appeals.correct_event")}
+                 "may_appeal": holds(request.user, "appeals.add_appeal"),
+                 "may_correct": holds(request.user, "appeals.correct_event")}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _retract_all(self, request, events, reason):

@@ -5,10 +5,12 @@ Served at ``/admin/points/event/<id>/correct/`` (``points.correction_urls``), li
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
+from officials.duties import holds
 from points.corrections import event_correct
 from points.exceptions import ApplicationError
 from points.models import Event
@@ -51,4 +53,10 @@ def correct_view(request, pk):
     return TemplateResponse(request, "admin/points/event/correct.html", context)
 
 
-admin_correct_view = admin.site.admin_view(permission_required(PERMISSION, raise_exception=True)(correct_view))
+def _may_correct(user) -> bool:
+    if not holds(user, PERMISSION):  # the role's permission; superuser status grants no duty
+        raise PermissionDenied
+    return True
+
+
+admin_correct_view = admin.site.admin_view(user_passes_test(_may_correct)(correct_view))

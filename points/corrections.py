@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from points.exceptions import InvalidState, ValidationFailed
+from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Event
 from points.services import ENROLMENT_EVENT_TYPE, ReportResult, event_report, event_void
 
@@ -35,7 +36,14 @@ def correction_key(event: Event) -> str:
 def event_correct(*, event: Event, attributes: dict, reason: str, by: str, user=None,
                   occurred_at: datetime.datetime | None = None,
                   now: datetime.datetime | None = None) -> CorrectionResult:
-    """Void ``event`` and report it again with ``attributes`` (and ``occurred_at``), atomically."""
+    """Void ``event`` and report it again with ``attributes`` (and ``occurred_at``), atomically.
+
+    ``user``, when given (the admin and the API give it), must hold ``appeals.correct_event``.
+    """
+    from officials.duties import holds  # officials builds on points: imported late
+
+    if user is not None and not holds(user, "appeals.correct_event"):
+        raise Forbidden(_("You may not correct events."))
     now = now or timezone.now()
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed("A written reason is required.", field_errors={"reason": ["required"]})
@@ -53,8 +61,11 @@ def event_correct(*, event: Event, attributes: dict, reason: str, by: str, user=
 
 
 def _check_correctable(event: Event, attributes, occurred_at) -> None:
+    from officials.duties import check_may_correct  # officials builds on points: imported late
+
     if event.event_type == ENROLMENT_EVENT_TYPE:
         raise InvalidState("An enrolment cannot be corrected.")
+    check_may_correct(event)
     replacement = Event.objects.filter(corrects=event).first()
     if replacement is not None:
         raise InvalidState(f"Event {event.pk} was already corrected by event {replacement.pk}; correct that one.",

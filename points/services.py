@@ -315,16 +315,28 @@ def _replay(agency: Agency, key: str, fingerprint: str) -> ReportResult | None:
 
 def event_retract(*, event: Event, reason: str, agency: Agency | None = None, user=None,
                   now: datetime.datetime | None = None) -> list:
-    """The reporting agency (or an official) withdraws a report; its points are reversed."""
-    official = user is not None and user.is_active and user.is_staff
+    """The reporting agency (or an official holding ``officials.retract_event``) withdraws a report.
+
+    Its points are reversed. An official adjustment is never retracted (``officials.duties``).
+    """
+    from officials.duties import check_may_retract, holds  # officials builds on points: imported late
+
+    official = holds(user, "officials.retract_event")
     if not official and (agency is None or agency.pk != event.agency_id):
         raise Forbidden("Only the agency that reported an event, or an official, may retract it.")
+    check_may_retract(event)
     by = user.get_username() if official else agency.code
     return event_withdraw(event=event, status=Event.Status.RETRACTED, reason=reason, by=by, now=now)
 
 
 def event_void(*, event: Event, reason: str, by: str, now: datetime.datetime | None = None) -> list:
-    """An official voids an event (appeal upheld, correction); its points are reversed."""
+    """An official voids an event (appeal upheld, correction); its points are reversed.
+
+    An adjustment is never voided by the official who proposed or approved it (``officials.duties``).
+    """
+    from officials.duties import check_may_void  # officials builds on points: imported late
+
+    check_may_void(event, by)
     return event_withdraw(event=event, status=Event.Status.VOIDED, reason=reason, by=by, now=now)
 
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.permissions import Official
+from api.permissions import ReadStatement
 from api.schema import errors
 from api.serializers import DecisionSerializer
 from api.views import log_read
@@ -86,7 +86,7 @@ class StatementSerializer(serializers.Serializer):
 
 
 class CitizenStatementView(APIView):
-    permission_classes = [Official]
+    permission_classes = [ReadStatement]
 
     @extend_schema(operation_id="citizens_statement", tags=["citizens"], parameters=[RESIDENT_ID],
                    responses={200: StatementSerializer, **errors(400, 404)}, summary="A citizen's full statement",

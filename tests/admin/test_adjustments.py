@@ -1,5 +1,6 @@
 """Four-eyes official adjustments: nothing moves until a second official approves; both names on the record."""
 import pytest
+from django.contrib.auth.models import Group
 
 from officials.models import AdjustmentProposal
 from officials.services import adjustment_approve, adjustment_propose, adjustment_reject
@@ -115,7 +116,17 @@ def test_proposals_are_never_edited_or_deleted(client, superuser, official, citi
     assert proposal.points == 10
 
 
-def test_superuser_cannot_approve_their_own_proposal_either(superuser, citizen):
+def test_superuser_status_grants_no_duty(superuser, official, citizen):
+    """Superusers administer accounts; acting on a record needs a role (officials.duties.holds)."""
+    with pytest.raises(Forbidden, match="may not propose"):
+        adjustment_propose(citizen=citizen, points=10, reason="r", user=superuser)
+    proposal = adjustment_propose(citizen=citizen, points=10, reason="r", user=official)
+    with pytest.raises(Forbidden, match="may not approve"):
+        adjustment_approve(proposal=proposal, user=superuser)
+
+
+def test_superuser_in_the_officials_group_cannot_approve_their_own_proposal_either(roles, superuser, citizen):
+    superuser.groups.add(Group.objects.get(name="Officials"))
     proposal = adjustment_propose(citizen=citizen, points=10, reason="r", user=superuser)
     with pytest.raises(Forbidden, match="cannot approve"):
         adjustment_approve(proposal=proposal, user=superuser)

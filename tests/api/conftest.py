@@ -5,9 +5,11 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from officials.services import roles_setup
 from points.agencies import agency_rotate_token
 from points.synthetic import PILOT_START
 
@@ -73,20 +75,45 @@ def as_agency(tokens):
     return make
 
 
+def staff_user(username: str, group: str | None = "Officials"):
+    """A staff user with OFFICIAL_PASSWORD, in ``group`` (a ``setup_roles`` group; None: in no group)."""
+    roles_setup()
+    user = get_user_model().objects.create_user(username, password=OFFICIAL_PASSWORD, is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
 def official(db):
-    return get_user_model().objects.create_user("official", password=OFFICIAL_PASSWORD, is_staff=True)
+    """A staff user in the Officials group."""
+    return staff_user("official")
+
+
+@pytest.fixture
+def second_official(db):
+    """Another official: separation of duties needs two for an appeal (filer, then decider)."""
+    return staff_user("official2")
 
 
 def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
+def basic_client(username: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic(username, OFFICIAL_PASSWORD))
+    return client
+
+
 @pytest.fixture
 def as_official(official) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=basic("official", OFFICIAL_PASSWORD))
-    return client
+    return basic_client("official")
+
+
+@pytest.fixture
+def as_second_official(second_official) -> APIClient:
+    return basic_client("official2")
 
 
 # Valid attributes for each shipped event type (rules/policy/events.yaml).

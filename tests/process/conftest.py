@@ -35,6 +35,8 @@ from tests.api.conftest import (  # noqa: E402, F401
     _fast_password_hashing,
     as_agency,
     as_official,
+    as_second_official,
     official,
+    second_official,
     tokens,
 )

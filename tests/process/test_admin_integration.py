@@ -12,7 +12,8 @@ from tests.admin.fixtures import make_user
 @pytest.fixture
 def staff(db):
     roles_setup()
-    return {"official": make_user("ofc", "Officials"), "auditor": make_user("aud", "Auditors")}
+    return {"official": make_user("ofc", "Officials"), "second": make_user("ofc2", "Officials"),
+            "auditor": make_user("aud", "Auditors")}
 
 
 @pytest.fixture
@@ -82,6 +83,7 @@ def test_officials_group_files_and_decides_appeals(client, staff, minor):
     client.force_login(staff["official"])
     client.post("/admin/appeals/appeal/add/", {"event": event.pk, "grounds": "Was parked legally."})
     appeal = Appeal.objects.get(event=event)
+    client.force_login(staff["second"])  # the filer may not decide (separation of duties)
     client.post(f"/admin/appeals/appeal/{appeal.pk}/decide/", {"action": "review"})
     client.post(f"/admin/appeals/appeal/{appeal.pk}/decide/", {"action": "uphold", "reasons": "Photo shows it."})
     citizen.refresh_from_db()

@@ -18,7 +18,7 @@ def contested(make_citizen, as_agency):
     return citizen, Event.objects.get(pk=response.json()["event_id"])
 
 
-def test_official_files_reviews_and_upholds_an_appeal(as_official, contested):
+def test_official_files_reviews_and_upholds_an_appeal(as_official, as_second_official, contested):
     citizen, event = contested
     filed = as_official.post(f"/api/v1/events/{event.pk}/appeals/", {"grounds": "Fine paid; account mistyped."})
     assert filed.status_code == 201, filed.content
@@ -29,21 +29,22 @@ def test_official_files_reviews_and_upholds_an_appeal(as_official, contested):
     decision = eligibility.json()["decisions"][0]
     assert decision["under_appeal_since"] and "Decision under appeal since" in decision["reason"]
     appeal = f"/api/v1/appeals/{body['id']}/"
-    assert_error(as_official.post(appeal + "uphold/", {"reasons": "too early"}), 409, "invalid_state")
-    assert as_official.post(appeal + "review/", {}).json()["state"] == "under_review"
-    assert_error(as_official.post(appeal + "uphold/", {"reasons": ""}), 400, "invalid", "reasons")
-    upheld = as_official.post(appeal + "uphold/", {"reasons": "Receipt shows payment."}).json()
+    decider = as_second_official  # the filer may not review or decide (separation of duties)
+    assert_error(decider.post(appeal + "uphold/", {"reasons": "too early"}), 409, "invalid_state")
+    assert decider.post(appeal + "review/", {}).json()["state"] == "under_review"
+    assert_error(decider.post(appeal + "uphold/", {"reasons": ""}), 400, "invalid", "reasons")
+    upheld = decider.post(appeal + "uphold/", {"reasons": "Receipt shows payment."}).json()
     assert (upheld["state"], upheld["score"], upheld["grade"]) == ("upheld", 1000, "A")
     assert [t["to_state"] for t in upheld["transitions"]] == ["filed", "under_review", "upheld"]
     assert Event.objects.get(pk=event.pk).status == "voided"
     assert as_official.get(appeal).json()["decision_reasons"] == "Receipt shows payment."
 
 
-def test_official_rejects_with_reasons(as_official, contested):
+def test_official_rejects_with_reasons(as_official, as_second_official, contested):
     citizen, event = contested
     appeal = as_official.post(f"/api/v1/events/{event.pk}/appeals/", {"grounds": "not me"}).json()["id"]
-    as_official.post(f"/api/v1/appeals/{appeal}/review/", {})
-    rejected = as_official.post(f"/api/v1/appeals/{appeal}/reject/", {"reasons": "The conviction is final."})
+    as_second_official.post(f"/api/v1/appeals/{appeal}/review/", {})
+    rejected = as_second_official.post(f"/api/v1/appeals/{appeal}/reject/", {"reasons": "The conviction is final."})
     assert rejected.json()["state"] == "rejected" and rejected.json()["score"] == 950
     assert_error(as_official.post(f"/api/v1/events/{event.pk}/appeals/", {"grounds": ""}), 400, "invalid", "grounds")
 

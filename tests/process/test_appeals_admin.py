@@ -28,6 +28,7 @@ def test_official_files_reviews_and_upholds_in_the_admin(client, django_user_mod
     page = client.get(f"/admin/appeals/appeal/{appeal.pk}/change/").content.decode()
     assert "Paid the fine." in page and 'id="appeal-decision"' in page
     decide = f"/admin/appeals/appeal/{appeal.pk}/decide/"
+    client.force_login(staff(django_user_model, "ofc2", "view_appeal", "decide_appeal"))  # never the filer
     client.post(decide, {"action": "uphold", "reasons": "too early"})  # must be under review first
     assert Appeal.objects.get(pk=appeal.pk).state == "filed"
     client.post(decide, {"action": "review"})
@@ -36,7 +37,7 @@ def test_official_files_reviews_and_upholds_in_the_admin(client, django_user_mod
     client.post(decide, {"action": "uphold", "reasons": "Receipt shows payment."})
     appeal.refresh_from_db()
     citizen.refresh_from_db()
-    assert (appeal.state, appeal.decided_by, citizen.score) == ("upheld", "ofc", 1000)
+    assert (appeal.state, appeal.decided_by, citizen.score) == ("upheld", "ofc2", 1000)
     assert Event.objects.get(pk=event.pk).status == "voided"
 
 
