@@ -77,6 +77,10 @@ def _drf_response(exc: drf.APIException) -> Response:
         headers["Retry-After"] = str(wait)
         message = f"Too many requests; retry in {wait} seconds."
         return Response(error_body(code, message, retry_after=wait), status=exc.status_code, headers=headers)
+    if getattr(exc, "retry_after", None):  # e.g. api.authentication.LoginLockedOut
+        headers["Retry-After"] = str(exc.retry_after)
+        return Response(error_body(code, message, retry_after=exc.retry_after), status=exc.status_code,
+                        headers=headers)
     return Response(error_body(code, message), status=exc.status_code, headers=headers)
 
 

@@ -1,4 +1,5 @@
 """OpenAPI details: the agency token scheme and the error responses each endpoint can give."""
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
@@ -22,6 +23,13 @@ class OfficialBasicScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "basic", "description": "An official's (staff user's) login."}
+
+
+class OfficialSessionScheme(SessionScheme):
+    """The admin's session cookie (with OTP_REQUIRED, only one signed in with a TOTP code)."""
+
+    target_class = "api.authentication.OfficialSessionAuthentication"
+    priority = 0
 
 
 _DESCRIPTIONS = {

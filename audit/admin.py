@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog
+from officials.admin_mixins import citizen_column
 
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "actor_kind", "citizen", "action", "purpose", "source_address", "channel")
+    list_display = ("at", "actor", "actor_kind", citizen_column, "action", "purpose", "source_address", "channel")
     list_filter = ("channel", "actor_kind", "action", ("at", admin.DateFieldListFilter))
     search_fields = ("=citizen__resident_id", "actor")
     search_help_text = _("Exact resident ID, or (part of) a username or agency code.")

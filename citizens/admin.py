@@ -6,8 +6,10 @@ bands and the explained ledger (newest first, paginated) to the read-only record
 import re
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import admin_read_record, resident_search_logged
+from citizens.masking import mask_resident_id
 from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
@@ -22,7 +24,8 @@ RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
 
 @admin.register(Citizen)
 class CitizenAdmin(admin.ModelAdmin):
-    list_display = ["resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
+    # The list shows IDs masked; the whole number is on the person's own page (docs/admin.md).
+    list_display = ["masked_resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
     list_filter = [DistrictFilter, GradeFilter, "status", EnrolmentFilter]
     search_fields = ["resident_id", "name"]  # the actual lookups are in get_search_results
     search_help_text = "A full resident ID, the first digits of one, or part of a name."
@@ -35,6 +38,10 @@ class CitizenAdmin(admin.ModelAdmin):
         ("Register", {"fields": ["enrolled_at", "created_at"]}),
     ]
     standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at"]
+
+    @admin.display(description=_("resident ID number"), ordering="resident_id")
+    def masked_resident_id(self, obj):
+        return mask_resident_id(obj.resident_id)
 
     @admin.display(description="grade", ordering="grade")
     def grade_display(self, obj):

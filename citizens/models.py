@@ -6,6 +6,7 @@ source of truth.
 """
 from django.db import models
 
+from citizens.masking import mask_resident_id
 from citizens.validators import validate_resident_id
 
 
@@ -57,7 +58,9 @@ class Citizen(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.resident_id})"
+        # How a person is named wherever the admin mentions them in passing (an event's or appeal's
+        # page, a form's choice, the action log); the whole ID is shown only as the resident_id field.
+        return f"{self.name} ({mask_resident_id(self.resident_id)})"
 
     @property
     def is_enrolled(self):

@@ -4,6 +4,7 @@ Production deployments use ``config.settings_production``, which refuses the
 development secret and debug mode.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +17,7 @@ DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "officials.admin_apps.OfficialsAdminConfig",  # the admin site, with TOTP when OTP_REQUIRED
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -26,6 +27,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rules",
     "citizens",
     "points",
@@ -43,8 +47,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the admin login's response and turns a lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,6 +93,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# --- Officials' sign-in: lockout (django-axes) and TOTP (django-otp); docs/admin.md, "Signing in" ---
+# AxesStandaloneBackend comes first: a locked-out attempt is refused before ModelBackend runs the
+# password hasher, so guessing against a locked account costs no hashing CPU.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Username and address together: a guesser locks only their own address out of one account, so
+# nobody can lock an official out of the admin from elsewhere by typing wrong passwords.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without being counted, so the lock ends a fixed time after
+# the last real failure and Retry-After can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failed attempts keep the form's fields for the superuser's view; none of these in clear.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token", "csrfmiddlewaretoken"]
+AXES_CLIENT_IP_CALLABLE = "officials.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "officials.signin.lockout_response"
+# The request header a trusted proxy sets to the client's address (e.g. X-Real-IP behind nginx);
+# empty: the connection's address. Never a header clients can set themselves.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Staff need a verified TOTP device for the admin, and HTTP Basic for officials is refused.
+# Production settings turn it on; development and tests leave it off so `make run`'s login works.
+OTP_REQUIRED = os.environ.get("OTP_REQUIRED", "0") == "1"
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Points register")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # a device's key is shown once, when it is made
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -122,7 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.AgencyTokenAuthentication",
         "api.authentication.OfficialBasicAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.OfficialSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.DenyAll"],  # each view names its own
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.CallerThrottle"],

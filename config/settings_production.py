@@ -25,3 +25,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Officials sign in with a password and a TOTP code; HTTP Basic for officials is refused
+# (docs/operations.md, "Officials' sign-in in production"). Not an environment switch on purpose.
+OTP_REQUIRED = True

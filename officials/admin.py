@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
+from citizens.masking import mask_resident_ids
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
 from officials.duties import holds
 from officials.models import AdjustmentProposal
@@ -147,8 +149,17 @@ class AdjustmentProposalAdmin(PersonReadsLogged, admin.ModelAdmin):
 class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who did what in the admin (Django's own action log), for auditors."""
 
-    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag", "change_message"]
+    list_display = ["action_time", "user", "content_type", "object_masked", "action_flag", "message_masked"]
     list_filter = ["action_flag", "content_type", ("action_time", admin.DateFieldListFilter)]
     list_select_related = ["user", "content_type"]
     search_fields = ["object_repr", "user__username"]
     show_full_result_count = False
+
+    # A citizen's entry is named "Name (resident ID)": lists show the ID masked (citizens.masking).
+    @admin.display(description=_("object"), ordering="object_repr")
+    def object_masked(self, obj):
+        return mask_resident_ids(obj.object_repr)
+
+    @admin.display(description=_("change message"))
+    def message_masked(self, obj):
+        return mask_resident_ids(obj.get_change_message())

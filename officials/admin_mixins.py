@@ -1,8 +1,11 @@
 """Small pieces shared by the admin modules: read-only behaviour, links, grade badges."""
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
+from citizens.masking import mask_resident_id
 from officials.charts import GRADE_COLOURS
 
 
@@ -31,6 +34,13 @@ def grade_badge(grade: str):
 
 
 def citizen_link(citizen):
-    """A link to the citizen's detail page, showing name and resident ID."""
+    """A link to the citizen's detail page, showing the name and the masked resident ID (for lists)."""
     url = reverse("admin:citizens_citizen_change", args=[citizen.pk])
-    return format_html('<a href="{}">{}</a> <span class="quiet">{}</span>', url, citizen.name, citizen.resident_id)
+    return format_html('<a href="{}">{}</a> <span class="quiet">{}</span>', url, citizen.name,
+                       mask_resident_id(citizen.resident_id))
+
+
+@admin.display(description=_("citizen"), ordering="citizen__resident_id")
+def citizen_column(obj):
+    """A changelist column for a model with a ``citizen``: the link with the masked resident ID."""
+    return citizen_link(obj.citizen)

@@ -2,6 +2,7 @@
 import json
 import secrets
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -61,12 +62,14 @@ def demo_reports(count: int):
 
 
 def demo_admin(username: str = "admin") -> str:
-    """Create the demo superuser, or give it a fresh password; returns the password."""
+    """Create the demo superuser, or give it a fresh password and lift any sign-in lockout; returns the password."""
+
     password = secrets.token_urlsafe(10)
     user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": "admin@example.org"})
     user.is_staff = user.is_superuser = True
     user.set_password(password)
     user.save()
+    axes_reset(username=username)  # the printed login must work even after wrong guesses
     return password
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from citizens.masking import mask_resident_id
 from points.models import Event
 from tests.admin.fixtures import PASSWORD, make_citizen, report
 
@@ -82,7 +83,7 @@ def test_official_finds_citizen_reads_record_and_retracts_an_event(page, live_se
     page.press("#searchbar", "Enter")
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
     shot(page, "01-citizen-search")
-    page.click(f"#result_list a:has-text('{wang.resident_id}')")
+    page.click(f"#result_list a:has-text('{mask_resident_id(wang.resident_id)}')")  # lists show IDs masked
 
     # The record: score, eligibility, ledger and a rendered chart.
     expect(page.locator("#citizen-score")).to_have_text(str(wang.score))

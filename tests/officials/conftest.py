@@ -1,6 +1,8 @@
-import pytest  # noqa: E402
+"""Fixtures for the officials' admin: users per role, an empty cache, a password hasher that counts its work."""
+import pytest
 
 from tests.admin.fixtures import *  # noqa: F401,F403
+from tests.officials.hashers import CountingHasher
 
 
 @pytest.fixture(autouse=True)
@@ -11,3 +13,11 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def counting_hasher(settings):
+    """Every password in these tests goes through ``CountingHasher``; returns the class."""
+    settings.PASSWORD_HASHERS = ["tests.officials.hashers.CountingHasher"]
+    CountingHasher.runs = 0
+    return CountingHasher

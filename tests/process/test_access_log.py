@@ -9,7 +9,7 @@ from audit.services import access_log_record
 @pytest.fixture
 def auditor(django_user_model):
     user = django_user_model.objects.create_user("aud", password="pw-aud-1", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_accesslog"))
+    user.user_permissions.add(Permission.objects.get(codename="view_accesslog", content_type__app_label="audit"))
     return user
 
 

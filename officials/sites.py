@@ -1,0 +1,28 @@
+"""The admin site officials use: with ``OTP_REQUIRED`` a staff user also needs a verified TOTP device.
+
+Everything under ``/admin/`` (the dashboard, statements and corrections included) is wrapped by
+this site's ``admin_view``, so ``has_permission`` is the one place the second factor is enforced.
+"""
+from django.conf import settings
+from django.contrib import admin
+
+
+class OfficialsAdminSite(admin.AdminSite):
+    """Django's admin site, asking for an authenticator code at login when ``OTP_REQUIRED`` is on."""
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        return not settings.OTP_REQUIRED or request.user.is_verified()
+
+    @property
+    def login_form(self):
+        if not settings.OTP_REQUIRED:
+            return None  # Django's own admin login form
+        from officials.forms import OfficialAuthenticationForm  # imports models: not at app loading
+
+        return OfficialAuthenticationForm
+
+    @property
+    def login_template(self):
+        return "admin/otp_login.html" if settings.OTP_REQUIRED else None
