@@ -138,10 +138,10 @@ def test_role_matrix(endpoint, scene):
 
 def test_the_session_door_asks_the_same_permissions(scene):
     """Signed in to the admin and calling the API from the browser: the role decides, not is_staff."""
-    from tests.api.conftest import OFFICIAL_PASSWORD
+    from django.contrib.auth import get_user_model
 
     session = APIClient()
-    assert session.login(username="auditor", password=OFFICIAL_PASSWORD)
+    session.force_login(get_user_model().objects.get(username="auditor"))
     path, body = request_for(("api-events-retract", "post"), scene)
     refusal = session.post(path, body, format="json")
     assert refusal.status_code == 403 and "officials.retract_event" in refusal.json()["message"]
