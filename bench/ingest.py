@@ -14,6 +14,7 @@ Usage (one database per run; the database is dropped and recreated)::
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 def prepare_database(kind: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    # The run ends with a signed checkpoint (LEDGER_CHECKPOINT_AFTER_INGEST): a store for this database only.
+    store = Path(os.environ.setdefault("LEDGER_CHECKPOINT_DIR", str(OUT / "checkpoints")))
+    shutil.rmtree(store, ignore_errors=True)
     if kind == "sqlite":
         path = OUT / "bench.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -34,10 +38,11 @@ def prepare_database(kind: str) -> None:
         return
     import psycopg
 
+    name = os.environ.get("BENCH_DATABASE", "bench_ingest")  # one of its own for each checkout on a shared server
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_ingest")
-        conn.execute("CREATE DATABASE bench_ingest")
-    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/bench_ingest"
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def setup_django() -> None:

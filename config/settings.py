@@ -197,3 +197,32 @@ APPEAL_FILING_AGENCIES = [c for c in os.environ.get("APPEAL_FILING_AGENCIES", ""
 # peer is one of them is logged under the client address the proxy put in X-Forwarded-For; with
 # none the header is ignored and REMOTE_ADDR is logged (audit/sources.py).
 TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+
+# --- The ledger's proofs (points/keys.py, points/checkpoints.py, docs/due-process.md) ------------
+# Keys that never live in the database. LEDGER_KEYS: "id:secret" pairs (commas or, in
+# LEDGER_KEYS_FILE, one a line); LEDGER_KEY_ID: the key new entries are chained under (default:
+# the last listed). Old keys stay listed so the entries made under them still verify.
+LEDGER_KEYS_FILE = os.environ.get("LEDGER_KEYS_FILE", "")
+_ledger_keys_text = os.environ.get("LEDGER_KEYS", "")
+if LEDGER_KEYS_FILE:
+    _ledger_keys_text += "\n" + Path(LEDGER_KEYS_FILE).read_text()
+from points.keys import DEV_KEY, DEV_KEY_ID, parse_keys  # noqa: E402  (plain module: no models)
+
+LEDGER_KEYS = parse_keys(_ledger_keys_text) or {DEV_KEY_ID: DEV_KEY}
+LEDGER_KEY_ID = os.environ.get("LEDGER_KEY_ID", list(LEDGER_KEYS)[-1])
+# Ed25519 private key (PEM) that signs checkpoints; empty: a development key. The public keys
+# checkpoints are verified with (PEM files, comma-separated; default: the signing key's own).
+LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+LEDGER_CHECKPOINT_PUBLIC_KEYS = [p for p in os.environ.get("LEDGER_CHECKPOINT_PUBLIC_KEYS", "").split(",") if p]
+# The append-only store of signed checkpoints, outside the database.
+LEDGER_CHECKPOINT_DIR = Path(os.environ.get("LEDGER_CHECKPOINT_DIR", BASE_DIR / "var" / "checkpoints"))
+# Sign a checkpoint at the end of every bulk ingest run (ingest_events, bench/ingest.py).
+LEDGER_CHECKPOINT_AFTER_INGEST = os.environ.get("LEDGER_CHECKPOINT_AFTER_INGEST", "1") == "1"
+
+# --- Database roles (points/db_roles.py, docs/operations.md "Database roles") -------------------
+# The restricted role the application connects as: `migrate` (run as the owner) grants it its
+# privileges. Empty: no grants (SQLite, or a single-role development database).
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
+# Refuse to use a default connection that logs in as a superuser or as the owner of the tables.
+# config.settings_production turns it on; migrations run with DATABASE_ROLE=owner.
+DATABASE_REFUSE_PRIVILEGED = False

@@ -3,6 +3,8 @@
 Proposing uses the add form; approving and rejecting are buttons on a proposal's page that call
 ``officials.services``. Proposals are never edited or deleted.
 """
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -10,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
@@ -163,3 +166,18 @@ class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("change message"))
     def message_masked(self, obj):
         return mask_resident_ids(obj.get_change_message())
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """django-axes' lockout list, whose clean-up action works outside a sign-in request."""
+
+    @admin.action(description=_("Clean up expired attempts"))
+    def cleanup_expired_attempts(self, request, queryset):
+        # axes' handler reads the time its sign-in signals stamp on the request; an admin action has none.
+        request.axes_attempt_time = timezone.now()
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from citizens.models import Citizen
 from notices.models import Notice
-from points import bulk, ledger
+from points import bulk, checkpoints, ledger
 from points.collector import quiet_collector
 from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from points.models import Agency, Event, GradeChange, LedgerEntry
@@ -53,7 +53,8 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
 
     ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``),
     which inherit the collector settings (``points.collector``). At the end, every table the run
-    wrote is analysed if it changed by a tenth, once, for whoever reads it next.
+    wrote is analysed if it changed by a tenth, once, for whoever reads it next, and a signed
+    checkpoint of the ledger is appended to the store once the run is committed (``points.checkpoints``).
     """
     with quiet_collector():
         if workers > 1:
@@ -64,6 +65,7 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
         else:
             report = apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
     bulk.analyze_if_stale(WRITTEN_TABLES)
+    checkpoints.checkpoint_after_run()
     return report
 
 

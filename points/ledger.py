@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import bulk, recorded_versions
+from points import bulk, keys, recorded_versions
 from points.models import GradeChange, LedgerEntry
 from points.signals import standings_changing
 from rules.models import PolicyVersion
@@ -50,6 +50,7 @@ def new_entry(*, citizen, event, rule_id, rule_title, policy_version, delta, kin
         LedgerEntry, citizen=citizen, event=event, rule_id=rule_id, rule_title=rule_title,
         policy_version=policy_version, kind=kind, delta=delta, balance_after=citizen.score, reverses=reverses,
         reason=reason, expires_on=expires_on, created_at=at, prev_hash=citizen.ledger_head,
+        key_id=keys.current_key_id(),
     )
     entry.hash = citizen.ledger_head = entry.compute_hash(citizen.resident_id)
     return entry

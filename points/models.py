@@ -1,6 +1,6 @@
 """Agencies, reported events, the append-only ledger and grade history."""
 import datetime
-import hashlib
+import json
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
+from points import keys
 from points.immutable import AppendOnlyModel, AppendOnlyQuerySet, EventQuerySet
 
 
@@ -125,7 +126,8 @@ class LedgerEntry(AppendOnlyModel):
     # Not unique by itself: the hash covers (event, rule_id) and reverses, which the constraints below
     # already keep unique, so two entries with one hash cannot exist; an index on it would be the
     # ledger's most costly one (random keys: a full-page write per entry after each checkpoint).
-    hash = models.CharField(max_length=64, help_text="Hash of this entry chained to prev_hash.")
+    hash = models.CharField(max_length=64, help_text="HMAC of this entry chained to prev_hash.")
+    key_id = models.CharField(max_length=32, blank=True, help_text="Id of the chain key (LEDGER_KEYS) of the hash.")
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -152,20 +154,41 @@ class LedgerEntry(AppendOnlyModel):
         return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
 
     def content_for_hash(self, resident_id: str) -> str:
-        """The fields the chain protects, in a fixed order.
-
-        ``created_at`` is written in UTC: the database hands datetimes back in UTC, so an entry
-        hashed with a local-time ``at`` must still verify when read back.
-        """
-        return "|".join(str(v) for v in (
-            self.prev_hash, resident_id, self.event_id, self.rule_id, self.policy_version, self.kind, self.delta,
-            self.balance_after, self.reverses_id or "", self.reason,
-            self.created_at.astimezone(datetime.UTC).isoformat(),
-            self.expires_on.isoformat() if self.expires_on else "",
-        ))
+        """The fields the chain protects, with the event's own content (see ``hash_message``)."""
+        event = self.event
+        return hash_message(
+            self.key_id, self.prev_hash, resident_id, self.event_id, self.rule_id, self.rule_title,
+            self.policy_version, self.kind, self.delta, self.balance_after, self.reverses_id, self.reason,
+            self.created_at, self.expires_on, event.citizen_id, event.event_type, event.agency_id,
+            event.occurred_at, event.fingerprint, event.attributes,
+        )
 
     def compute_hash(self, resident_id: str) -> str:
-        return hashlib.sha256(self.content_for_hash(resident_id).encode()).hexdigest()
+        """The keyed hash under ``key_id`` (``KeyError`` if that key is not configured)."""
+        return keys.mac(self.key_id, self.content_for_hash(resident_id))
+
+
+def hash_message(key_id, prev_hash, resident_id, event_id, rule_id, rule_title, policy_version, kind, delta,
+                 balance_after, reverses_id, reason, created_at, expires_on, event_citizen_id, event_type,
+                 agency_id, occurred_at, fingerprint, attributes) -> str:
+    """What an entry's hash covers, in a fixed order: the entry, the chain before it and the event it
+    counts (who reported what, when, about whom, with which attributes), so neither can be rewritten.
+
+    Datetimes are written in UTC, as the database hands them back; attributes as sorted compact JSON,
+    which a JSON column gives back unchanged. ``points.integrity`` calls this with stored values.
+    """
+    # One f-string: the message of every entry is built at each write and each verification.
+    return (
+        f"{key_id}|{prev_hash}|{resident_id}|{event_id}|{rule_id}|{rule_title}|{policy_version}|{kind}|{delta}|"
+        f"{balance_after}|{reverses_id or ''}|{reason}|{created_at.astimezone(datetime.UTC).isoformat()}|"
+        f"{expires_on.isoformat() if expires_on else ''}|{event_citizen_id}|{event_type}|{agency_id}|"
+        f"{occurred_at.astimezone(datetime.UTC).isoformat()}|{fingerprint}|"
+        f"{_ATTRIBUTES_JSON.encode(attributes) if attributes else '{}'}"
+    )
+
+
+# Built once: json.dumps with options builds a new encoder for every call (a third of the message's cost).
+_ATTRIBUTES_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 class GradeChange(models.Model):
@@ -183,3 +206,23 @@ class GradeChange(models.Model):
 
     def __str__(self):
         return f"{self.from_grade or '-'} → {self.to_grade} ({self.citizen_id})"
+
+
+class CitizenRevision(models.Model):
+    """A change to a citizen's register record (not to their standing), as it was before and after.
+
+    Written by a database trigger (migration 0006, PostgreSQL only), whoever made the change and
+    however (the admin, an import, raw SQL); the application may read these rows, never change them.
+    """
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions")
+    changed_at = models.DateTimeField()
+    db_user = models.CharField(max_length=150, help_text="The database role that made the change.")
+    before = models.JSONField()
+    after = models.JSONField(null=True, help_text="Empty when the record was deleted.")
+
+    class Meta:
+        ordering = ["citizen", "changed_at", "id"]
+
+    def __str__(self):
+        return f"{self.citizen_id} @ {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,14 +1,18 @@
 """Shared fixtures: invented citizens and the demo agencies, on the real database."""
 import datetime
 import itertools
+import os
 
 import pytest
+from django.db import connections
+from django.test import TransactionTestCase
 
 from citizens.models import Citizen
 from citizens.synthetic import resident_id
 from points.demo import demo_agencies
 from points.services import citizen_enroll
 from points.synthetic import PILOT_START
+from tests import dbroles
 
 _sequence = itertools.count()
 
@@ -20,6 +24,49 @@ def _no_published_version_checks():
     from rules import registry
 
     registry.set_resolver(None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With DATABASE_APP_ROLE on PostgreSQL: created and migrated as the owner, tested as the
+    application role, flushed as the owner (tests/dbroles.py)."""
+    with django_db_blocker.unblock():
+        restricted = dbroles.restricted()
+    if not restricted:
+        yield
+        return
+    owner = dbroles.OWNER = dbroles._settings()["USER"]
+    original = TransactionTestCase._fixture_teardown
+
+    def flush_as_owner(self):
+        with dbroles.connected_as_owner(owner):
+            original(self)
+
+    TransactionTestCase._fixture_teardown = flush_as_owner
+    with django_db_blocker.unblock():
+        dbroles.switch_user(dbroles.APP_ROLE, os.environ.get("DATABASE_APP_PASSWORD"))
+    yield
+    TransactionTestCase._fixture_teardown = original
+    with django_db_blocker.unblock():
+        dbroles.switch_user(owner, os.environ.get("DATABASE_OWNER_PASSWORD"))
+        connections.close_all()
+
+
+@pytest.fixture
+def as_db_owner(transactional_db):
+    """This (transactional) test connects as the owner of the tables: for ANALYZE and flush, which
+    the application role may not run. Without roles it changes nothing."""
+    if not dbroles.restricted():
+        yield
+        return
+    with dbroles.connected_as_owner(dbroles.OWNER):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _checkpoint_store(settings, tmp_path):
+    """Each test has a checkpoint store of its own: checkpoints describe one database's ledger."""
+    settings.LEDGER_CHECKPOINT_DIR = tmp_path / "checkpoints"
 
 
 @pytest.fixture
@@ -48,8 +95,6 @@ def make_citizen(db):
 
 def pytest_collection_modifyitems(config, items):
     """Skip tests marked ``postgres`` unless DATABASE_URL points at PostgreSQL."""
-    import os
-
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")

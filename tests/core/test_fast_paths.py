@@ -171,7 +171,7 @@ def _reltuples(table: str) -> float:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # the statistics views count committed writes only
-def test_analyze_if_stale_waits_for_the_given_growth():
+def test_analyze_if_stale_waits_for_the_given_growth(as_db_owner):  # ANALYZE is the owner's
     from citizens.synthetic import people
 
     table = Citizen._meta.db_table

@@ -53,7 +53,7 @@ def test_callbacks_run_inside_an_open_transaction_prove_nothing(db, django_captu
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deleted_or_flushed_versions_are_forgotten():
+def test_deleted_or_flushed_versions_are_forgotten(as_db_owner):  # flush is the owner's
     policy = current_policy()
     ledger.record_policy_version(policy)
     assert recorded_versions.is_known(policy.version)

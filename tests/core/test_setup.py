@@ -39,8 +39,10 @@ def test_production_settings_refuse_unsafe_configuration(env, message):
     assert result.returncode != 0 and message in result.stderr
 
 
-def test_production_settings_accept_a_real_configuration():
-    env = dict(os.environ, SECRET_KEY="k" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
+def test_production_settings_accept_a_real_configuration(tmp_path):
+    env = dict(os.environ, SECRET_KEY="k" * 50, DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+               LEDGER_KEYS="k1:" + "s" * 40, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "signing.pem"),
+               LEDGER_CHECKPOINT_DIR=str(tmp_path / "checkpoints"))
     result = subprocess.run(
         [sys.executable, "-c", "import config.settings_production as s; print(s.DEBUG)"], env=env,
         capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),

@@ -22,7 +22,7 @@ from audit.services import access_log_record
 from citizens.models import Citizen
 from officials.services import adjustment_propose
 from points.models import Agency, Event
-from tests.admin.fixtures import PASSWORD, make_citizen, make_user, report
+from tests.admin.fixtures import make_citizen, make_user, report
 
 ROLES = ("official", "auditor", "policy_author", "staff_no_group", "superuser", "non_staff", "anonymous")
 GROUPS = {"official": "Officials", "auditor": "Auditors", "policy_author": "Policy authors"}
@@ -81,6 +81,23 @@ TABLE = {
     ("officials.adjustmentproposal", "url:officials_adjustmentproposal_reject"): OFFICIALS_ACT,
     ("admin.logentry", "changelist"): AUDIT_ONLY, ("admin.logentry", "change"): AUDIT_ONLY,
     ("admin.logentry", "add"): NOBODY, ("admin.logentry", "action:delete_selected"): AUDIT_NOT_OFFERED,
+    # django-axes and django-otp: sign-in records and authenticators are the superusers' to manage.
+    ("axes.accessattempt", "changelist"): ACCOUNTS, ("axes.accessattempt", "add"): NOBODY,
+    ("axes.accessattempt", "change"): ACCOUNTS,
+    ("axes.accessattempt", "action:delete_selected"): (403, 403, 403, 403, "run", 302, 302),
+    ("axes.accessattempt", "action:cleanup_expired_attempts"): (403, 403, 403, 403, "run", 302, 302),
+    ("axes.accessfailurelog", "changelist"): ACCOUNTS, ("axes.accessfailurelog", "add"): NOBODY,
+    ("axes.accessfailurelog", "change"): ACCOUNTS,
+    ("axes.accessfailurelog", "action:delete_selected"): (403, 403, 403, 403, "run", 302, 302),
+    ("axes.accesslog", "changelist"): ACCOUNTS, ("axes.accesslog", "add"): NOBODY,
+    ("axes.accesslog", "change"): ACCOUNTS,
+    ("axes.accesslog", "action:delete_selected"): (403, 403, 403, 403, "run", 302, 302),
+    ("otp_totp.totpdevice", "changelist"): ACCOUNTS, ("otp_totp.totpdevice", "add"): ACCOUNTS,
+    ("otp_totp.totpdevice", "change"): ACCOUNTS,
+    ("otp_totp.totpdevice", "action:delete_selected"): (403, 403, 403, 403, "run", 302, 302),
+    # The key is never shown again after enrolment (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    ("otp_totp.totpdevice", "url:otp_totp_totpdevice_config"): NOBODY,
+    ("otp_totp.totpdevice", "url:otp_totp_totpdevice_qrcode"): NOBODY,
     ("site", "url:statement-html"): READ_RECORDS,
     ("site", "url:statement-pdf"): READ_RECORDS,
     ("site", "url:points_event_correct"): OFFICIALS_ACT,
@@ -133,6 +150,7 @@ def scene(roles, agencies, settings):
     proposal = adjustment_propose(citizen=citizen, points=10, reason="Court confirmed payment", user=proposer)
     access_log_record(actor="auditor", actor_kind="user", citizen=citizen, action="citizen.view", channel="admin",
                       path="/admin/")
+    _sign_in_records(proposer)
     LogEntry.objects.create(user=proposer, object_id=str(proposal.pk), object_repr=str(proposal),
                             action_flag=CHANGE, change_message="scene")
     objects = {"citizens.citizen": citizen, "points.event": event, "points.agency": Agency.objects.get(code="court"),
@@ -140,9 +158,24 @@ def scene(roles, agencies, settings):
     clients = {"anonymous": Client()}
     for role in users:
         clients[role] = Client()
-        assert clients[role].login(username=role, password=PASSWORD)
+        clients[role].force_login(users[role])  # axes counts password logins against a request
     return {"users": users, "objects": objects, "clients": clients, "citizen": citizen, "event": event,
             "appeal": appeal, "proposal": proposal}
+
+
+def _sign_in_records(user):
+    """One row of each sign-in model of django-axes and django-otp, for their change views."""
+    from axes.models import AccessAttempt, AccessFailureLog
+    from axes.models import AccessLog as SignInLog
+    from django.utils import timezone
+
+    from officials.signin import totp_enrol
+
+    seen = {"ip_address": "10.0.0.1", "user_agent": "test", "username": user.username, "path_info": "/admin/login/"}
+    AccessAttempt.objects.create(**seen, failures_since_start=1, get_data="", post_data="")
+    AccessFailureLog.objects.create(**seen, locked_out=False)
+    SignInLog.objects.create(**seen, attempt_time=timezone.now())
+    totp_enrol(user=user)
 
 
 def _object(label, scene):
@@ -157,6 +190,7 @@ def _object(label, scene):
 def _custom(name, scene) -> tuple[str, str, dict]:
     """(method, path, data) of a custom admin view, as an allowed official would use it."""
     rid, event = scene["citizen"].resident_id, scene["event"].pk
+    device = _object("otp_totp.totpdevice", scene).pk
     return {
         "points_agency_rotate_token": ("get", reverse("admin:points_agency_rotate_token",
                                                       args=[scene["objects"]["points.agency"].pk]), {}),
@@ -173,6 +207,8 @@ def _custom(name, scene) -> tuple[str, str, dict]:
         "points_event_correct": ("get", reverse("points_event_correct", args=[event]), {}),
         "officials:dashboard": ("get", reverse("officials:dashboard"), {}),
         "officials:policy": ("get", reverse("officials:policy"), {}),
+        "otp_totp_totpdevice_config": ("get", reverse("admin:otp_totp_totpdevice_config", args=[device]), {}),
+        "otp_totp_totpdevice_qrcode": ("get", reverse("admin:otp_totp_totpdevice_qrcode", args=[device]), {}),
     }[name]
 
 

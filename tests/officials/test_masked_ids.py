@@ -70,8 +70,8 @@ def test_the_persons_own_page_shows_the_whole_id(client, official, person):
     assert person.resident_id in html
 
 
-def test_retract_confirmation_lists_ids_masked(client, superuser, person, records):
-    client.force_login(superuser)
+def test_retract_confirmation_lists_ids_masked(client, official, person, records):
+    client.force_login(official)
     html = client.post("/admin/points/event/", {"action": "retract_selected",
                                                 "_selected_action": [records.pk]}).content.decode()
     assert "Retract" in html and person.resident_id not in html

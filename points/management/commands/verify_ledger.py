@@ -1,24 +1,35 @@
-"""manage.py verify_ledger: recompute every hash chain and balance; exit 1 on any break."""
+"""manage.py verify_ledger: recompute every keyed hash chain and balance, compare the ledger with every
+signed checkpoint; exit 1 on any break."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from citizens.models import Citizen
 from points.integrity import ledger_verify
+from points.models import LedgerEntry
 
 
 class Command(BaseCommand):
-    help = "Recompute every citizen's ledger hash chain, balances and score; report each break (exit 1 if any)."
+    help = _("Recompute every citizen's keyed ledger chain, balances and score and compare them with every signed "
+             "checkpoint; report each break (exit 1 if any).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=1000, help="Citizens checked per query.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument("--chunk-size", type=int, default=10_000, help=_("Entries fetched at a time."))
+        parser.add_argument("--no-progress", action="store_true", help=_("No progress bar."))
+        parser.add_argument("--checkpoint-dir", default=None,
+                            help=_("The checkpoint store (default: LEDGER_CHECKPOINT_DIR)."))
 
-    def handle(self, *args, batch_size, no_progress, **options):
-        with tqdm(total=Citizen.objects.count(), unit="citizen", disable=no_progress, file=self.stderr) as bar:
-            report = ledger_verify(batch_size=batch_size, progress=bar.update)
+    def handle(self, *args, chunk_size, no_progress, checkpoint_dir, **options):
+        with tqdm(total=LedgerEntry.objects.count(), unit="entry", disable=no_progress, file=self.stderr) as bar:
+            report = ledger_verify(chunk_size=chunk_size, progress=bar.update, checkpoint_dir=checkpoint_dir)
         for chain_break in report.breaks:
             self.stdout.write(f"BROKEN {chain_break}")
-        summary = f"Checked {report.citizens} citizens and {report.entries} ledger entries"
+        summary = _("Checked %(citizens)s citizens and %(entries)s ledger entries against %(checkpoints)s "
+                    "checkpoints") % {"citizens": report.citizens, "entries": report.entries,
+                                      "checkpoints": report.checkpoints}
         if report.breaks:
-            raise CommandError(f"{summary}: {len(report.breaks)} breaks.")
-        self.stdout.write(self.style.SUCCESS(f"{summary}: every chain is intact."))
+            raise CommandError(_("%(summary)s: %(count)s breaks.") % {"summary": summary, "count": len(report.breaks)})
+        if not report.checkpoints and report.entries:
+            self.stdout.write(self.style.WARNING(_(
+                "No signed checkpoint yet: a wipe or a rolled-back chain could not be seen "
+                "(manage.py ledger_checkpoint).")))
+        self.stdout.write(self.style.SUCCESS(_("%(summary)s: every chain is intact.") % {"summary": summary}))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('points', '0004_partial_status_indexes'),
+        ('points', '0006_citizen_history_and_withdrawal_guard'),
     ]
 
     operations = [
