@@ -48,6 +48,8 @@ class ServiceSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField(allow_blank=True, allow_null=True)
     effects = serializers.SerializerMethodField(help_text="The decision for each grade.")
+    disclose_score = serializers.BooleanField(help_text="Whether service agencies see the grade and score with "
+                                                        "each decision (otherwise only the decision and reason).")
 
     def get_effects(self, service) -> EffectSerializer(many=True):
         rows = [{"grade": grade, "decision": e.decision, "note": e.note} for grade, e in service.effects.items()]

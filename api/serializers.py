@@ -4,7 +4,9 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from points.exceptions import ValidationFailed
+from points.explain import entry_explanation
 from points.services import MAX_KEY_LENGTH
+from rules.registry import current_policy
 
 MAX_ATTRIBUTE_NAME = 100
 MAX_NESTING = 5
@@ -150,45 +152,51 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class EntrySerializer(serializers.Serializer):
-    """A ledger entry caused by a report (or reversing one)."""
+    """A ledger entry caused by a report (or reversing one): the rule, the points and why. No running
+    balance: the reporter needs to know what its report did, not the person's standing (docs/api.md)."""
 
     id = serializers.IntegerField()
     rule_id = serializers.CharField()
     rule_title = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.CharField(help_text="rule, reversal or expiry.")
     delta = serializers.IntegerField()
-    balance_after = serializers.IntegerField()
+    explanation = serializers.SerializerMethodField(help_text="Why the rule gives these points, in plain words.")
     expires_on = serializers.DateField(allow_null=True)
+
+    def get_explanation(self, entry) -> str:
+        return _explanation(entry, self.context.get("policy") or current_policy())
+
+
+def _explanation(entry, policy) -> str:
+    return entry_explanation(entry=entry, policy=policy).explanation
 
 
 class ReportResultSerializer(serializers.Serializer):
-    """What a report did."""
+    """What a report did, and nothing about the person beyond it (no score, grade or balance)."""
 
     event_id = serializers.IntegerField(source="event.pk")
     status = serializers.CharField(source="event.status")
     replayed = serializers.SerializerMethodField(help_text="True when this key was seen before: nothing new counted.")
     policy_version = serializers.CharField(source="event.policy_version")
     entries = EntrySerializer(many=True, help_text="Ledger entries the report caused (may be empty).")
-    score = serializers.IntegerField(help_text="The citizen's current score.")
-    grade = serializers.CharField(help_text="The citizen's current grade.")
 
     def get_replayed(self, result) -> bool:
         return not result.created
 
 
-def entry_dict(entry) -> dict:
+def entry_dict(entry, policy) -> dict:
     """``EntrySerializer``'s output, built directly: a batch renders thousands of them."""
     return {"id": entry.pk, "rule_id": entry.rule_id, "rule_title": entry.rule_title, "kind": entry.kind,
-            "delta": entry.delta, "balance_after": entry.balance_after,
+            "delta": entry.delta, "explanation": _explanation(entry, policy),
             "expires_on": entry.expires_on.isoformat() if entry.expires_on else None}
 
 
-def report_result_dict(result) -> dict:
+def report_result_dict(result, policy=None) -> dict:
     """``ReportResultSerializer``'s output, built directly (tests check the two agree)."""
     event = result.event
+    policy = policy or current_policy()
     return {"event_id": event.pk, "status": event.status, "replayed": not result.created,
-            "policy_version": event.policy_version, "entries": [entry_dict(e) for e in result.entries],
-            "score": result.score, "grade": result.grade}
+            "policy_version": event.policy_version, "entries": [entry_dict(e, policy) for e in result.entries]}
 
 
 class BatchItemSerializer(serializers.Serializer):
@@ -211,8 +219,6 @@ class RetractResultSerializer(serializers.Serializer):
     event_id = serializers.IntegerField()
     status = serializers.CharField()
     reversals = EntrySerializer(many=True, help_text="The entries that restored the points.")
-    score = serializers.IntegerField()
-    grade = serializers.CharField()
 
 
 class CitizenSerializer(serializers.Serializer):
@@ -229,9 +235,12 @@ class DecisionSerializer(serializers.Serializer):
     service = serializers.CharField()
     service_name = serializers.CharField()
     decision = serializers.CharField(help_text="priority, allowed, review or denied.")
-    grade = serializers.CharField()
-    score = serializers.IntegerField()
-    reason = serializers.CharField()
+    grade = serializers.CharField(allow_null=True, help_text="Null for a service agency unless the service's "
+                                                             "disclose_score is true (services.yaml).")
+    score = serializers.IntegerField(allow_null=True, help_text="Null for a service agency unless the service's "
+                                                                "disclose_score is true (services.yaml).")
+    reason = serializers.CharField(help_text="The decision and the policy line behind it; names the grade and "
+                                             "score only where they are disclosed.")
     policy_reference = serializers.CharField(help_text="The policy file and line behind the decision.")
     policy_version = serializers.CharField()
     under_appeal_since = serializers.DateField(
@@ -240,7 +249,8 @@ class DecisionSerializer(serializers.Serializer):
 
 class EligibilitySerializer(serializers.Serializer):
     resident_id = serializers.CharField()
-    decisions = DecisionSerializer(many=True, help_text="One decision, or one per service without ?service=.")
+    decisions = DecisionSerializer(many=True, help_text="One decision, or one per service the caller may ask "
+                                                          "about without ?service=.")
 
 
 def eligibility_dict(resident_id: str, decisions: list) -> dict:
@@ -305,3 +315,10 @@ class LedgerEntryExplainedSerializer(serializers.Serializer):
 
     def get_rule_in_force(self, entry) -> bool:
         return self._explained(entry).rule_in_force
+
+
+class AgencyLedgerEntrySerializer(LedgerEntryExplainedSerializer):
+    """A ledger line as a reporting agency sees it: its own report's entry, without the running balance
+    (the person's whole score)."""
+
+    balance_after = None

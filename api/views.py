@@ -1,5 +1,5 @@
 """The agency API's endpoints. Each parses input, calls one service or selector, shapes the answer."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -12,12 +12,13 @@ from api.authentication import request_actor, request_agency, request_is_officia
 from api.exceptions import error_body
 from api.permissions import AskEligibility, ReadCatalogue, ReadLedger, ReadStanding, ReportEvents, RetractEvent
 from api.schema import errors
-from api.selectors import MAX_ID, event_get, ledger_visible_to
+from api.selectors import MAX_ID, citizen_for_caller, event_get, ledger_visible_to
 from api.throttling import BatchThrottle, CallerThrottle
 from audit.services import access_log_record
+from audit.sources import request_source_address
 from points.batch import batch_check_size, batch_totals, events_report_batch
 from points.exceptions import ValidationFailed
-from points.selectors import citizen_eligibility, citizen_get
+from points.selectors import citizen_eligibility, citizen_get, eligibility_citizen, eligibility_services
 from points.services import event_report, event_retract
 from rules.registry import current_policy
 
@@ -32,6 +33,13 @@ def parse(serializer_class, data, **context) -> dict:
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def log_read(request, *, citizen, action: str, purpose: str = "") -> None:
+    """Write this API read of ``citizen``'s record to the access log: who, why, from where."""
+    actor, kind = request_actor(request)
+    access_log_record(actor=actor, actor_kind=kind, citizen=citizen, action=action, channel="api", purpose=purpose,
+                      source_address=request_source_address(request), path=request.get_full_path())
 
 
 class EventReportView(APIView):
@@ -70,17 +78,18 @@ class EventBatchView(APIView):
             batch_check_size(len(items))  # before parsing thousands of items
         items = parse(s.BatchEnvelopeSerializer, request.data)["items"]
         results = events_report_batch(agency=request_agency(request), items=s.parse_report_items(items))
-        body = {**batch_totals(results), "results": [_batch_item(r) for r in results]}
+        policy = current_policy()
+        body = {**batch_totals(results), "results": [_batch_item(r, policy) for r in results]}
         return Response(body, status=status.HTTP_200_OK)
 
 
-def _batch_item(item) -> dict:
+def _batch_item(item, policy) -> dict:
     if item.error is not None:
         error = error_body(**item.error.as_dict())
         return {"index": item.index, "outcome": item.outcome, "http_status": item.error.http_status,
                 "result": None, "error": error}
     return {"index": item.index, "outcome": item.outcome, "http_status": 201,
-            "result": s.report_result_dict(item.result), "error": None}
+            "result": s.report_result_dict(item.result, policy), "error": None}
 
 
 class EventRetractView(APIView):
@@ -90,19 +99,18 @@ class EventRetractView(APIView):
         operation_id="events_retract", tags=["events"], request=s.RetractSerializer,
         responses={200: s.RetractResultSerializer, **errors(400, 404, 409, 413, 415)},
         summary="Withdraw a report",
-        description="Only the agency that reported the event, or an official, may withdraw it. Reversal "
-                    "entries restore the points; the event is marked retracted. Withdrawing twice gives 409.",
+        description="Only the agency that reported the event, or an official, may withdraw it; to an agency "
+                    "another agency's event is as unknown as a missing one (404). Reversal entries restore "
+                    "the points; the event is marked retracted. Withdrawing twice gives 409.",
     )
     def post(self, request, event_id: int):
         data = parse(s.RetractSerializer, request.data)
-        event = event_get(event_id=event_id)
+        agency = request_agency(request)
+        event = event_get(event_id=event_id, agency=agency)
         user = request.user if request_is_official(request) else None
-        reversals = event_retract(event=event, reason=data["reason"], agency=request_agency(request), user=user)
+        reversals = event_retract(event=event, reason=data["reason"], agency=agency, user=user)
         event.refresh_from_db()
-        citizen = event.citizen
-        citizen.refresh_from_db()
-        body = {"event_id": event.pk, "status": event.status, "reversals": reversals,
-                "score": citizen.score, "grade": citizen.grade}
+        body = {"event_id": event.pk, "status": event.status, "reversals": reversals}
         return Response(s.RetractResultSerializer(body).data)
 
 
@@ -112,7 +120,10 @@ class CitizenView(APIView):
     @extend_schema(operation_id="citizens_get", tags=["citizens"], parameters=[RESIDENT_ID],
                    responses={200: s.CitizenSerializer, **errors(400, 404)}, summary="A citizen's standing")
     def get(self, request, resident_id: str):
-        return Response(s.CitizenSerializer(citizen_get(resident_id=resident_id)).data)
+        citizen = citizen_get(resident_id=resident_id)
+        body = s.CitizenSerializer(citizen).data
+        log_read(request, citizen=citizen, action="standing.read", purpose="standing")
+        return Response(body)
 
 
 class LedgerPagination(PageNumberPagination):
@@ -142,28 +153,38 @@ def _whole(text: str, limit: int) -> bool:
     return text.isascii() and text.isdigit() and 1 <= int(text) <= limit
 
 
+LEDGER_ENTRY = PolymorphicProxySerializer(
+    component_name="LedgerEntryForCaller", resource_type_field_name=None, many=True,
+    serializers=[s.LedgerEntryExplainedSerializer, s.AgencyLedgerEntrySerializer],
+)
+
+
 class CitizenLedgerView(ListAPIView):
     permission_classes = [ReadLedger]
     pagination_class = LedgerPagination
-    serializer_class = s.LedgerEntryExplainedSerializer
 
     @extend_schema(
         operation_id="citizens_ledger", tags=["citizens"], parameters=[RESIDENT_ID],
-        responses={200: s.LedgerEntryExplainedSerializer(many=True), **errors(400, 404)},
+        responses={200: LEDGER_ENTRY, **errors(400, 404)},
         summary="A citizen's ledger, explained",
-        description="Newest first. Officials see every entry; a reporting agency only the entries its own "
-                    "reports caused. Every read is written to the access log.",
+        description="Newest first. Officials see every entry with its running balance (LedgerEntryExplained); "
+                    "a reporting agency only the entries its own reports caused, without balances "
+                    "(AgencyLedgerEntry), and only for a person it has reported on: anyone else is a 404, "
+                    "as an unknown resident ID is. Every read is written to the access log.",
     )
     def get(self, request, resident_id: str):
-        self.citizen = citizen_get(resident_id=resident_id)
+        self.citizen = citizen_for_caller(resident_id=resident_id, agency=request_agency(request))
         response = self.list(request)
-        actor, kind = request_actor(request)
-        access_log_record(actor=actor, actor_kind=kind, citizen=self.citizen, action="ledger.read", channel="api",
-                          path=request.get_full_path())
+        log_read(request, citizen=self.citizen, action="ledger.read", purpose="ledger")
         return response
 
     def get_queryset(self):
         return ledger_visible_to(citizen=self.citizen, agency=request_agency(self.request))
+
+    def get_serializer_class(self):
+        if request_agency(self.request) is not None:
+            return s.AgencyLedgerEntrySerializer
+        return s.LedgerEntryExplainedSerializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "policy": current_policy()}
@@ -174,14 +195,23 @@ class CitizenEligibilityView(APIView):
 
     @extend_schema(
         operation_id="citizens_eligibility", tags=["citizens"],
-        parameters=[RESIDENT_ID, OpenApiParameter("service", str, description="A service code (GET /services/); "
-                                                                              "omit for every service.")],
-        responses={200: s.EligibilitySerializer, **errors(400, 404, 422)},
+        parameters=[RESIDENT_ID, OpenApiParameter("service", str, description=(
+            "A service code (GET /services/); omit for every service the caller may ask about (a service "
+            "agency: the services its record lists; an official: all)."))],
+        responses={200: s.EligibilitySerializer, **errors(400, 403, 404, 422)},
         summary="Eligibility for one service or all",
+        description="A service agency may ask only about the services it provides (403 otherwise) and sees the "
+                    "grade and score only where the service's disclose_score is true. Every answer, refusals "
+                    "for an unenrolled person included, is written to the access log with the services asked.",
     )
     def get(self, request, resident_id: str):
-        citizen, decisions = citizen_eligibility(resident_id=resident_id,
-                                                 service_code=request.query_params.get("service"))
+        agency = request_agency(request)
+        codes = eligibility_services(agency=agency, service_code=request.query_params.get("service"))
+        citizen = eligibility_citizen(resident_id=resident_id)
+        try:
+            decisions = citizen_eligibility(citizen=citizen, service_codes=codes, agency=agency)
+        finally:
+            log_read(request, citizen=citizen, action="eligibility.read", purpose=",".join(codes))
         return Response(s.eligibility_dict(citizen.resident_id, decisions))
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
+from audit.admin_mixins import PersonReadsLogged
 from officials.admin_mixins import citizen_column
 from officials.duties import holds
 from points.exceptions import ApplicationError
@@ -56,7 +57,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("id", citizen_column, "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
     list_filter = ("state", OverdueFilter, "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")

@@ -14,6 +14,7 @@ from api.permissions import CorrectEvent, DecideAppeal, FileAppeal, ReadAppeal
 from api.schema import errors
 from api.selectors import MAX_ID, event_get
 from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
+from api.views import log_read
 from appeals import services
 from appeals.models import Appeal
 from points.corrections import event_correct
@@ -98,6 +99,7 @@ class AppealView(APIView):
         agency = request_agency(request)
         if agency is not None and appeal.filed_by != agency.code:
             raise NotFound(f"No appeal with id {appeal_id} filed by {agency.code}.")
+        log_read(request, citizen=appeal.citizen, action="appeal.read", purpose=f"appeal {appeal.pk}")
         return _appeal_response(appeal)
 
 

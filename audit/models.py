@@ -1,5 +1,6 @@
-"""The access log: who read which citizen's record, when, and through which channel."""
+"""The access log: who read which citizen's record, when, why, from where and through which channel."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
 
@@ -8,17 +9,24 @@ class AccessLog(models.Model):
     """One read of a citizen's personal record. Written once, never changed."""
 
     class ActorKind(models.TextChoices):
-        AGENCY = "agency", "agency"
-        USER = "user", "user"
+        AGENCY = "agency", _("agency")
+        USER = "user", _("official")
 
     class Channel(models.TextChoices):
-        API = "api", "API"
-        ADMIN = "admin", "admin"
+        API = "api", _("API")
+        ADMIN = "admin", _("admin")
 
-    actor = models.CharField(max_length=150, help_text="Agency code or username.")
+    actor = models.CharField(max_length=150, help_text=_("Agency code or username."))
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
     citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="access_log")
-    action = models.CharField(max_length=50, help_text="What was read, e.g. ledger.read.")
+    action = models.CharField(max_length=50, help_text=_("What was read, e.g. ledger.read."))
+    purpose = models.CharField(
+        max_length=200, blank=True,
+        help_text=_("Why: the service an eligibility question was about, or the action (e.g. statement)."),
+    )
+    source_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text=_("The caller's network address (see docs/due-process.md)."),
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     path = models.CharField(max_length=500, blank=True)
     at = models.DateTimeField(db_index=True)

@@ -72,15 +72,14 @@ def build_population(count: int) -> tuple[list, dict, str]:
     from points.demo import demo_agencies
     from points.services import citizens_enroll_due
     from points.synthetic import PILOT_START
-    from rules.registry import current_policy
 
     agencies = {a.code: a for a in demo_agencies()}
     Citizen.objects.bulk_create((Citizen(**p) for p in people(count, seed=7)), batch_size=5000)
     citizens_enroll_due(at=PILOT_START)
     ids = list(Citizen.objects.filter(enrolled_at=PILOT_START).values_list("resident_id", flat=True))
     tokens = {code: agency_rotate_token(agency=agencies[code]) for code in (REPORT[0], SERVICE_AGENCY)}
-    service = "driving_licence" if "driving_licence" in current_policy().services else next(
-        iter(current_policy().services))
+    # A service agency may ask only about the services its record lists (points/demo.py).
+    service = agencies[SERVICE_AGENCY].services[0]
     return ids, tokens, service
 
 

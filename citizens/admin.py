@@ -8,7 +8,7 @@ import re
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import access_log_record
+from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.masking import mask_resident_id
 from citizens.models import Citizen
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
@@ -48,6 +48,7 @@ class CitizenAdmin(admin.ModelAdmin):
         return grade_badge(obj.grade)
 
     def get_search_results(self, request, queryset, search_term):
+        resident_search_logged(request, self, search_term)
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -81,6 +82,5 @@ class CitizenAdmin(admin.ModelAdmin):
             if citizen else {}
         if citizen is not None and request.method == "GET":
             # Every official's look at a person's record is logged, as API reads are (issue 6).
-            access_log_record(actor=request.user.get_username(), actor_kind="user", citizen=citizen,
-                              action="citizen.view", channel="admin", path=request.get_full_path())
+            admin_read_record(request, citizen=citizen, action="citizen.view", purpose="citizen page")
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

@@ -1,12 +1,13 @@
 """Notices in the admin: read-only, searchable by resident ID."""
 from django.contrib import admin
 
+from audit.admin_mixins import PersonReadsLogged
 from notices.models import Notice
 from officials.admin_mixins import citizen_column
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("created_at", citizen_column, "subject", "kind", "delivery_status")
     list_filter = ("kind", "delivery_status", "created_at")
     search_fields = ("citizen__resident_id", "=event__id")

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_mixins import PersonReadsLogged
 from citizens.masking import mask_resident_ids
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
 from officials.duties import holds
@@ -54,7 +55,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(AdjustmentProposal)
-class AdjustmentProposalAdmin(admin.ModelAdmin):
+class AdjustmentProposalAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ["id", "citizen_display", "points", "status", "proposed_by", "proposed_at", "decided_by"]
     list_filter = ["status", ("proposed_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "proposed_by", "approved_by", "rejected_by"]

@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from audit.admin_mixins import PersonReadsLogged
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
 from officials.duties import holds
@@ -27,10 +29,14 @@ class AgencyCreateForm(forms.ModelForm):
     """What an official types to create an agency; the token is made by the service."""
 
     event_types = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    services = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=_("Services"),
+        help_text=_("For a service agency: the services it provides, the only ones it may ask eligibility for."),
+    )
 
     class Meta:
         model = Agency
-        fields = ["code", "name", "kind", "event_types"]
+        fields = ["code", "name", "kind", "event_types", "services"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,21 +44,44 @@ class AgencyCreateForm(forms.ModelForm):
 
         types = current_policy().event_types.values()
         self.fields["event_types"].choices = [(t.name, f"{t.name} — {t.title}") for t in types if not t.system]
+        self.fields["services"].choices = service_choices()
         self.fields["kind"].choices = [(k, label) for k, label in Agency.Kind.choices if k != Agency.Kind.SYSTEM]
+
+
+def service_choices() -> list:
+    from rules.registry import current_policy
+
+    return [(s.code, f"{s.code} — {s.name}") for s in current_policy().services.values()]
+
+
+class AgencyServicesForm(forms.Form):
+    """The services a service agency provides (changed through ``agency_set_services``)."""
+
+    services = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label=_("Services"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].choices = service_choices()
 
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "is_active", "token_prefix", "event_type_list", "created_at"]
+    list_display = ["code", "name", "kind", "is_active", "token_prefix", "event_type_list", "service_list",
+                    "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
-    fields = readonly_fields = ["code", "name", "kind", "event_types", "is_active", "token_prefix", "created_at"]
+    fields = readonly_fields = ["code", "name", "kind", "event_types", "services", "is_active", "token_prefix",
+                                "created_at"]
     actions = ["deactivate_selected"]
     change_form_template = "admin/points/agency/change_form.html"
 
     @admin.display(description="event types")
     def event_type_list(self, obj):
         return ", ".join(obj.event_types) or "—"
+
+    @admin.display(description=_("services"))
+    def service_list(self, obj):
+        return ", ".join(obj.services) or "—"
 
     def has_change_permission(self, request, obj=None):
         return False  # changes go through deactivate / rotate token, never a free edit
@@ -91,7 +120,30 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.rotate_token_view)
-        return [path("<int:pk>/rotate-token/", view, name="points_agency_rotate_token"), *super().get_urls()]
+        services = self.admin_site.admin_view(self.services_view)
+        return [path("<int:pk>/rotate-token/", view, name="points_agency_rotate_token"),
+                path("<int:pk>/services/", services, name="points_agency_services"), *super().get_urls()]
+
+    def services_view(self, request, pk):
+        """Change the services a service agency provides (agency managers only)."""
+        from points.agencies import agency_set_services
+
+        if not self._may_manage(request):
+            raise PermissionDenied
+        agency = get_object_or_404(Agency, pk=pk, kind=Agency.Kind.SERVICE)
+        form = AgencyServicesForm(request.POST or None, initial={"services": agency.services})
+        if request.method == "POST" and form.is_valid():
+            try:
+                agency_set_services(agency=agency, services=form.cleaned_data["services"])
+            except ApplicationError as exc:
+                _add_errors(form, exc)
+            else:
+                self.log_change(request, agency, _("Services set to: %(services)s")
+                                % {"services": ", ".join(agency.services) or "—"})
+                return redirect("admin:points_agency_change", agency.pk)
+        context = {**self.admin_site.each_context(request), "agency": agency, "form": form, "opts": self.opts,
+                   "title": _("Services of %(code)s") % {"code": agency.code}}
+        return TemplateResponse(request, "admin/points/agency/services.html", context)
 
     def rotate_token_view(self, request, pk):
         if not self._may_manage(request):
@@ -160,7 +212,7 @@ class RetractForm(forms.Form):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type", "citizen_display", "agency", "occurred_at", "reported_at", "status"]
     list_filter = [EventTypeFilter, "agency", "status", ("occurred_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "agency"]
@@ -238,7 +290,7 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every ledger line, searchable; nobody, superusers included, may add, change or delete one."""
 
     list_display = ["id", "created_at", "citizen_display", "kind", "rule_id", "delta", "balance_after",
@@ -270,7 +322,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GradeChangeAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["changed_at", "citizen_display", "from_badge", "to_badge", "score", "entry"]
     list_filter = ["to_grade", "from_grade", ("changed_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "entry"]

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency, AgencyGeneration
@@ -46,8 +47,10 @@ def _new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def agency_create(*, code: str, name: str, kind: str, event_types: list[str]) -> tuple[Agency, str]:
-    """Create an agency with a fresh token; returns the agency and the token (shown only now)."""
+def agency_create(*, code: str, name: str, kind: str, event_types: list[str],
+                  services: list[str] = ()) -> tuple[Agency, str]:
+    """Create an agency with a fresh token; returns the agency and the token (shown only now).
+    A service agency names the services it provides: the only ones it may ask eligibility for."""
     _check_code_and_name(code, name)
     if kind not in ISSUABLE_KINDS:
         raise ValidationFailed(
@@ -55,11 +58,12 @@ def agency_create(*, code: str, name: str, kind: str, event_types: list[str]) ->
             field_errors={"kind": [f"must be one of: {', '.join(ISSUABLE_KINDS)}"]},
         )
     event_types = agency_check_event_types(code=code, kind=kind, event_types=event_types)
+    services = agency_check_services(kind=kind, services=list(services))
     token = _new_token()
     try:
         with transaction.atomic():
             agency = Agency.objects.create(
-                code=code, name=name.strip(), kind=kind, event_types=event_types,
+                code=code, name=name.strip(), kind=kind, event_types=event_types, services=services,
                 token_hash=token_hash(token), token_prefix=token[:PREFIX_LENGTH],
             )
     except IntegrityError:
@@ -166,6 +170,38 @@ def agency_check_event_types(*, code: str, kind: str, event_types) -> list[str]:
     errors = [e for e in errors if e]
     if errors:
         raise ValidationFailed("Some event types cannot be given to this agency.", field_errors={"event_types": errors})
+    return cleaned
+
+
+def agency_set_services(*, agency: Agency, services: list[str]) -> Agency:
+    """Bind a service agency to the services it provides (checked against the policy in force)."""
+    cleaned = agency_check_services(kind=agency.kind, services=services)
+    with transaction.atomic():  # every process must stop trusting the agency it remembers
+        Agency.objects.filter(pk=agency.pk).update(services=cleaned)
+        agencies_changed()
+    agency.services = cleaned
+    return agency
+
+
+def agency_check_services(*, kind: str, services) -> list[str]:
+    """The services cleaned and checked against services.yaml; raises ValidationFailed."""
+    from rules.registry import current_policy
+
+    if not isinstance(services, list | tuple) or not all(isinstance(s, str) for s in services):
+        raise ValidationFailed(_("services must be a list of service codes."),
+                               field_errors={"services": [_("must be a list")]})
+    cleaned = list(dict.fromkeys(s.strip() for s in services if s.strip()))
+    if kind != Agency.Kind.SERVICE and cleaned:
+        raise ValidationFailed(_("Only a service agency provides services."),
+                               field_errors={"services": [_("must be empty unless the agency is a service agency")]})
+    known = current_policy().services
+    unknown = [s for s in cleaned if s not in known]
+    if unknown:
+        raise ValidationFailed(
+            _("Some services are not in the policy in force."),
+            field_errors={"services": [_("'%(service)s' is not a service of services.yaml (known: %(known)s)")
+                                       % {"service": s, "known": ", ".join(known)} for s in unknown]},
+        )
     return cleaned
 
 

@@ -23,6 +23,8 @@ DEMO_AGENCIES = {
     "red_cross": "Suining County Red Cross",
 }
 SERVICE_AGENCY = ("licensing", "Suining County Licensing Office")
+# The licences and permits that office issues: the only services it may ask eligibility for.
+SERVICE_AGENCY_SERVICES = ["business_licence", "construction_permit"]
 
 
 def demo_agencies() -> list:
@@ -35,8 +37,9 @@ def demo_agencies() -> list:
             code=code, defaults={"name": name, "kind": Agency.Kind.REPORTING, "event_types": types}
         )
         agencies.append(agency)
-    agency, _ = Agency.objects.get_or_create(
-        code=SERVICE_AGENCY[0], defaults={"name": SERVICE_AGENCY[1], "kind": Agency.Kind.SERVICE}
+    agency, _ = Agency.objects.update_or_create(
+        code=SERVICE_AGENCY[0],
+        defaults={"name": SERVICE_AGENCY[1], "kind": Agency.Kind.SERVICE, "services": SERVICE_AGENCY_SERVICES},
     )
     return agencies + [agency]
 

@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
 from points import keys
@@ -23,6 +24,10 @@ class Agency(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORTING)
     event_types = models.JSONField(default=list, blank=True, help_text="Event types this agency may report.")
+    services = models.JSONField(
+        default=list, blank=True,
+        help_text=_("Services (services.yaml) a service agency provides: the only ones it may ask eligibility for."),
+    )
     is_active = models.BooleanField(default=True)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     token_prefix = models.CharField(max_length=12, blank=True, help_text="First characters, to tell tokens apart.")

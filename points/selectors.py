@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
-from points.exceptions import NotEnrolled, NotFound, ValidationFailed
+from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
 from points.models import LedgerEntry
 from rules.registry import current_policy
 
@@ -40,13 +41,16 @@ def citizen_ledger(*, citizen: Citizen):
 
 @dataclass(frozen=True)
 class Decision:
-    """What a service office should do for this citizen, and why."""
+    """What a service office should do for this citizen, and why.
+
+    ``grade`` and ``score`` are None when the caller may not see them (a service agency, unless the
+    service's ``disclose_score`` says otherwise); the reason then names neither."""
 
     service: str
     service_name: str
     decision: str
-    grade: str
-    score: int
+    grade: str | None
+    score: int | None
     reason: str
     policy_reference: str
     policy_version: str
@@ -56,21 +60,21 @@ class Decision:
 _UNKNOWN = object()
 
 
-def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appeal_since=_UNKNOWN) -> Decision:
-    """The decision for one service, with a reason naming the grade and the policy line,
-    and saying so when an appeal against the citizen's record is open."""
+def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appeal_since=_UNKNOWN,
+                disclose: bool = True) -> Decision:
+    """The decision for one service, with a reason naming the policy line (and, if ``disclose``, the
+    grade and score), and saying so when an appeal against the citizen's record is open."""
     policy = policy or current_policy()
     if not citizen.is_enrolled:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled and has no grade.")
-    service = policy.services.get(service_code)
-    if service is None:
-        raise NotFound(
-            f"Unknown service '{service_code}'.",
-            field_errors={"service": [f"must be one of: {', '.join(sorted(policy.services))}"]},
-        )
+    service = _service(policy, service_code)
     effect = service.effects[citizen.grade]
     reference = f"{service.file}:{service.line}"
-    reason = f"Grade {citizen.grade} ({citizen.score} points): {effect.decision} for {service.name}"
+    reason = f"{effect.decision} for {service.name}"
+    if disclose:
+        reason = f"Grade {citizen.grade} ({citizen.score} points): {reason}"
+    else:
+        reason = reason[:1].upper() + reason[1:]
     if effect.note:
         reason += f" — {effect.note}"
     reason += f" ({reference})."
@@ -80,10 +84,20 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
         reason += (f" Decision under appeal since {under_appeal_since.isoformat()}: an appeal against an event "
                    "on this record is open, so act with care.")
     return Decision(
-        service=service.code, service_name=service.name, decision=effect.decision, grade=citizen.grade,
-        score=citizen.score, reason=reason, policy_reference=reference, policy_version=policy.version,
-        under_appeal_since=under_appeal_since,
+        service=service.code, service_name=service.name, decision=effect.decision,
+        grade=citizen.grade if disclose else None, score=citizen.score if disclose else None, reason=reason,
+        policy_reference=reference, policy_version=policy.version, under_appeal_since=under_appeal_since,
     )
+
+
+def _service(policy, service_code: str):
+    service = policy.services.get(service_code)
+    if service is None:
+        raise NotFound(
+            f"Unknown service '{service_code}'.",
+            field_errors={"service": [f"must be one of: {', '.join(sorted(policy.services))}"]},
+        )
+    return service
 
 
 def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
@@ -96,7 +110,7 @@ def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
 
 
 def eligibility_all(*, citizen: Citizen, under_appeal_since=_UNKNOWN) -> list[Decision]:
-    """Decisions for every service in the catalogue, in catalogue order."""
+    """Decisions for every service in the catalogue, in catalogue order (for officials and the citizen)."""
     policy = current_policy()
     if under_appeal_since is _UNKNOWN:
         under_appeal_since = _under_appeal_since(citizen) if citizen.is_enrolled else None
@@ -115,15 +129,45 @@ def _citizens_with_open_appeal():
     return Citizen.objects.annotate(open_appeal_filed_at=Subquery(oldest))
 
 
-def citizen_eligibility(*, resident_id: str, service_code: str | None = None) -> tuple[Citizen, list[Decision]]:
-    """The citizen and the decision for one service, or for every service without ``service_code``.
+def eligibility_services(*, agency=None, service_code: str | None = None) -> list[str]:
+    """The services a caller's eligibility question is about: the one asked, else every service the
+    caller may ask about. Officials (``agency`` None) may ask about any; a service agency only about
+    the services its record lists (403 for another). Checked before any citizen is read."""
+    policy = current_policy()
+    if agency is None:
+        return [_service(policy, service_code).code] if service_code else list(policy.services)
+    if service_code:
+        if service_code not in agency.services:
+            raise Forbidden(
+                _("Agency %(agency)s does not provide the service '%(service)s' and may not ask about it.")
+                % {"agency": agency.code, "service": service_code},
+                field_errors={"service": [_("must be one of this agency's services: %(services)s")
+                                          % {"services": ", ".join(agency.services) or _("none")}]},
+            )
+        return [service_code]
+    codes = [code for code in agency.services if code in policy.services]
+    if not codes:
+        raise Forbidden(_("Agency %(agency)s provides no service of the policy in force.") % {"agency": agency.code})
+    return codes
 
-    One statement reads the citizen and when their oldest open appeal was filed, which every
-    decision mentions (the API answers this question more than any other).
-    """
-    citizen = citizen_get(resident_id=resident_id, queryset=_citizens_with_open_appeal())
+
+def eligibility_citizen(*, resident_id: str) -> Citizen:
+    """The citizen an eligibility question is about, read in one statement with when their oldest open
+    appeal was filed (``open_appeal_filed_at``), which every decision mentions."""
+    return citizen_get(resident_id=resident_id, queryset=_citizens_with_open_appeal())
+
+
+def citizen_eligibility(*, citizen: Citizen, service_codes: list[str], agency=None) -> list[Decision]:
+    """The decisions for ``service_codes`` (from ``eligibility_services``). An agency sees the grade and
+    score only for services whose ``disclose_score`` is true; officials always."""
+    policy = current_policy()
     filed_at = citizen.open_appeal_filed_at
     since = timezone.localdate(filed_at) if filed_at else None
-    if service_code:
-        return citizen, [eligibility(citizen=citizen, service_code=service_code, under_appeal_since=since)]
-    return citizen, eligibility_all(citizen=citizen, under_appeal_since=since)
+    return [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=since,
+                        disclose=agency is None or _discloses(policy, code))
+            for code in service_codes]
+
+
+def _discloses(policy, code: str) -> bool:
+    service = policy.services.get(code)
+    return bool(service and service.disclose_score)

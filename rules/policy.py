@@ -141,6 +141,7 @@ class Service:
     effects: Mapping[str, Effect]
     file: str
     line: int
+    disclose_score: bool = False  # whether service agencies see the grade and score with the decision
 
 
 @dataclass(frozen=True, eq=False)

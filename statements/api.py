@@ -5,12 +5,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import request_actor
 from api.permissions import ReadStatement
 from api.schema import errors
 from api.serializers import DecisionSerializer
+from api.views import log_read
 from appeals.api import AppealTransitionSerializer
-from audit.services import access_log_record
 from points.selectors import citizen_get
 from statements.selectors import citizen_statement
 
@@ -57,6 +56,15 @@ class AppealSummarySerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The appeal and its outcome in plain words.")
 
 
+class AccessLineSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    who = serializers.CharField(help_text="The agency's name, or the official's username.")
+    actor_kind = serializers.CharField(help_text="agency or user (an official).")
+    what = serializers.CharField(help_text="What was read, in words.")
+    purpose = serializers.CharField(allow_blank=True, help_text="For eligibility, the services asked about.")
+    channel = serializers.CharField(help_text="api or admin.")
+
+
 class StatementSerializer(serializers.Serializer):
     resident_id = serializers.CharField()
     name = serializers.CharField()
@@ -74,6 +82,7 @@ class StatementSerializer(serializers.Serializer):
     lines = StatementLineSerializer(many=True, help_text="Every ledger entry from enrolment to today, oldest first.")
     appeals = AppealSummarySerializer(many=True)
     eligibility = DecisionSerializer(many=True, help_text="Today's decision for every service.")
+    accesses = AccessLineSerializer(many=True, help_text="Who looked at this record, newest first (access log).")
 
 
 class CitizenStatementView(APIView):
@@ -85,8 +94,5 @@ class CitizenStatementView(APIView):
                                "Officials only; every read is written to the access log.")
     def get(self, request, resident_id: str):
         citizen = citizen_get(resident_id=resident_id)
-        body = StatementSerializer(citizen_statement(citizen=citizen)).data
-        actor, kind = request_actor(request)
-        access_log_record(actor=actor, actor_kind=kind, citizen=citizen, action="statement.read", channel="api",
-                          path=request.get_full_path())
-        return Response(body)
+        log_read(request, citizen=citizen, action="statement.read", purpose="statement")  # this read is listed too
+        return Response(StatementSerializer(citizen_statement(citizen=citizen)).data)

@@ -3,6 +3,7 @@ import io
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -45,7 +46,7 @@ def statement_pdf(statement: Statement) -> bytes:
         canvas.restoreState()
 
     story = _header(statement, styles) + _ledger(statement, styles) + _appeals(statement, styles)
-    story += _eligibility(statement, styles)
+    story += _eligibility(statement, styles) + _accesses(statement, styles)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
@@ -108,6 +109,19 @@ def _eligibility(statement: Statement, styles) -> list:
     rows += [[_p(d.service_name, styles["small"]), _p(d.decision, styles["small"]), _p(d.reason, styles["small"])]
              for d in statement.eligibility]
     table = Table(rows, colWidths=[35 * mm, 20 * mm, 125 * mm], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
+    return story + [table]
+
+
+def _accesses(statement: Statement, styles) -> list:
+    story = [_p(_("Who looked at this record"), styles["h2"])]
+    if not statement.accesses:
+        return story + [_p(_("Nobody has looked at this record."), styles["body"])]
+    rows = [[_p(h, styles["small"]) for h in (_("When"), _("Who"), _("What"), _("Purpose"))]]
+    rows += [[_p(f"{timezone.localtime(a.at):%Y-%m-%d %H:%M}", styles["small"]), _p(a.who, styles["small"]),
+              _p(a.what, styles["small"]), _p(a.purpose, styles["small"])] for a in statement.accesses]
+    table = Table(rows, colWidths=[28 * mm, 52 * mm, 50 * mm, 50 * mm], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey)]))
     return story + [table]

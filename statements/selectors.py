@@ -1,15 +1,17 @@
 """A citizen's statement: every ledger entry from enrolment to today in plain words, the appeals
-and their outcomes, and the current eligibility — one structure rendered as HTML (admin), PDF
-(download) and JSON (API)."""
+and their outcomes, the current eligibility and who looked at the record (the access log) — one
+structure rendered as HTML (admin), PDF (download) and JSON (API)."""
 import datetime
 from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appeals.models import Appeal
 from appeals.selectors import citizen_appeals
+from audit.models import AccessLog
 from citizens.models import Citizen
-from points.models import Event, LedgerEntry
+from points.models import Agency, Event, LedgerEntry
 from points.selectors import Decision, eligibility_all
 from rules.registry import current_policy
 
@@ -70,6 +72,18 @@ class AppealSummary:
 
 
 @dataclass(frozen=True)
+class AccessLine:
+    """One look at the citizen's record by an agency or an official, from the access log."""
+
+    at: datetime.datetime
+    who: str
+    actor_kind: str
+    what: str
+    purpose: str
+    channel: str
+
+
+@dataclass(frozen=True)
 class Statement:
     resident_id: str
     name: str
@@ -86,6 +100,7 @@ class Statement:
     appeals: list = field(default_factory=list)
     eligibility: list = field(default_factory=list)
     under_appeal_since: datetime.date | None = None
+    accesses: list = field(default_factory=list)
 
     @property
     def totals(self) -> dict:
@@ -127,7 +142,47 @@ def citizen_statement(*, citizen: Citizen, now: datetime.datetime | None = None)
         grade=citizen.grade, grade_changed_at=citizen.grade_changed_at, generated_at=now,
         policy_version=policy.version, lines=lines, appeals=appeals, eligibility=decisions,
         under_appeal_since=decisions[0].under_appeal_since if decisions else None,
+        accesses=citizen_accesses(citizen=citizen, policy=policy),
     )
+
+
+def _actions() -> dict:
+    return {
+        "eligibility.read": _("asked about eligibility"),
+        "standing.read": _("read the score and grade"),
+        "ledger.read": _("read the ledger"),
+        "statement.read": _("read the statement"),
+        "statement.pdf": _("downloaded the statement (PDF)"),
+        "citizen.view": _("opened the record"),
+        "admin.search": _("searched for the resident ID"),
+        "admin.detail": _("opened an entry of the record"),
+        "appeal.read": _("read an appeal"),
+    }
+
+
+def citizen_accesses(*, citizen: Citizen, policy=None) -> list[AccessLine]:
+    """Who looked at the citizen's record, newest first: the agency by name or the official by
+    username, what they read, and the purpose (for eligibility, the services asked about)."""
+    policy = policy or current_policy()
+    rows = list(AccessLog.objects.filter(citizen=citizen).order_by("-at", "-id"))
+    codes = {row.actor for row in rows if row.actor_kind == AccessLog.ActorKind.AGENCY}
+    names = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+    actions = _actions()
+    return [AccessLine(at=row.at, who=_who(row, names), actor_kind=row.actor_kind,
+                       what=actions.get(row.action, row.action), purpose=_purpose(row, policy), channel=row.channel)
+            for row in rows]
+
+
+def _who(row: AccessLog, names: dict) -> str:
+    if row.actor_kind == AccessLog.ActorKind.AGENCY:
+        return names.get(row.actor, row.actor)
+    return _("official %(username)s") % {"username": row.actor}
+
+
+def _purpose(row: AccessLog, policy) -> str:
+    if row.action != "eligibility.read":
+        return row.purpose
+    return ", ".join(policy.services[c].name if c in policy.services else c for c in row.purpose.split(",") if c)
 
 
 def _event_title(event: Event, policy) -> str:

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 
-from audit.services import access_log_record
+from audit.admin_mixins import admin_read_record
 from points.exceptions import ApplicationError
 from points.selectors import citizen_get
 from statements.pdf import statement_pdf
@@ -14,13 +14,13 @@ PERMISSION = "citizens.view_citizen"
 
 
 def _citizen(request, resident_id, action):
-    """The citizen, with the read written to the access log."""
+    """The citizen, with the read written to the access log (before the statement is built, so the
+    statement lists this read too)."""
     try:
         citizen = citizen_get(resident_id=resident_id)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
-    access_log_record(actor=request.user.get_username(), actor_kind="user", citizen=citizen, action=action,
-                      channel="admin", path=request.get_full_path())
+    admin_read_record(request, citizen=citizen, action=action, purpose="statement")
     return citizen
 
 

@@ -80,6 +80,8 @@ def _grade_lines(old: Policy, new: Policy) -> list[str]:
 
 def _service_changes(old, new) -> list[str]:
     changes = [f"name {old.name!r} → {new.name!r}"] if old.name != new.name else []
+    if old.disclose_score != new.disclose_score:
+        changes.append(f"disclose_score {str(old.disclose_score).lower()} → {str(new.disclose_score).lower()}")
     for grade in sorted(set(old.effects) | set(new.effects)):
         a, b = old.effects.get(grade), new.effects.get(grade)
         if a is None or b is None or a.decision != b.decision:

@@ -30,7 +30,7 @@ def _service(reader: FileReader, code: str, node, grades: list[str] | None) -> S
     fields = reader.mapping(node, f"service '{code}'")
     if fields is None:
         return None
-    fields.expect(("name", "effects"), ("description",))
+    fields.expect(("name", "effects"), ("description", "disclose_score"))
     effects = _effects(reader, code, fields.value_node("effects"), grades)
     return Service(
         code=code,
@@ -39,6 +39,8 @@ def _service(reader: FileReader, code: str, node, grades: list[str] | None) -> S
         effects=MappingProxyType(effects),
         file=reader.file,
         line=node.start_mark.line + 1,
+        # Off unless the policy says so: a service agency gets the decision, not the person's score.
+        disclose_score=fields.boolean("disclose_score", False),
     )
 
 

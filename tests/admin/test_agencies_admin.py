@@ -64,3 +64,33 @@ def test_officials_and_auditors_cannot_manage_agencies(role, request, client, ag
     client.post(LIST, {"action": "deactivate_selected", "_selected_action": [police.pk]})
     police.refresh_from_db()
     assert police.is_active and police.token_hash == before and not Agency.objects.filter(code="x").exists()
+
+
+def test_manager_sets_a_service_agencys_services(client, superuser, agencies):
+    client.force_login(superuser)
+    licensing = agencies["licensing"]
+    assert "Edit services" in client.get(f"{LIST}{licensing.pk}/change/").content.decode()
+    response = client.post(f"{LIST}{licensing.pk}/services/", {"services": ["school_admission"]})
+    assert response.status_code == 302
+    assert Agency.objects.get(pk=licensing.pk).services == ["school_admission"]
+    refused = client.post(f"{LIST}{licensing.pk}/services/", {"services": ["space_travel"]})
+    assert refused.status_code == 200 and Agency.objects.get(pk=licensing.pk).services == ["school_admission"]
+    assert client.get(f"{LIST}{agencies['police'].pk}/services/").status_code == 404  # reporting: no services
+
+
+def test_create_form_binds_a_service_agency_to_its_services(client, superuser, agencies):
+    client.force_login(superuser)
+    client.post(f"{LIST}add/", {"code": "school_office", "name": "Suicheng Middle School", "kind": "service",
+                                "services": ["school_admission"]})
+    assert Agency.objects.get(code="school_office").services == ["school_admission"]
+    response = client.post(f"{LIST}add/", {"code": "police2", "name": "Police 2", "kind": "reporting",
+                                           "services": ["school_admission"]})
+    assert shown_token(response) is None and not Agency.objects.filter(code="police2").exists()
+
+
+@pytest.mark.parametrize("role", ["official", "auditor"])
+def test_only_managers_set_services(role, request, client, agencies):
+    client.force_login(request.getfixturevalue(role))
+    licensing = agencies["licensing"]
+    assert client.post(f"{LIST}{licensing.pk}/services/", {"services": []}).status_code == 403
+    assert Agency.objects.get(pk=licensing.pk).services == ["business_licence", "construction_permit"]

@@ -19,12 +19,14 @@ APPEAL_OFFICE = "civil_affairs"  # a reporting agency that files appeals on citi
 ROLES = ("reporting", "service", "appeal_office", "official", "auditor", "policy_author", "staff_no_group",
          "superuser", "non_staff", "anonymous")
 # Columns:    reporting service office official auditor author staff superuser non_staff anonymous
+# The appeal office is a reporting agency with no business with the scene's citizen or the court's
+# event: to it both are as unknown as missing ones (404, docs/api.md "What each caller sees").
 TABLE = {
     ("api-events", "post"):              (201, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     ("api-events-batch", "post"):        (200, 403, 200, 403, 403, 403, 403, 403, 403, 401),
-    ("api-events-retract", "post"):      (200, 403, 403, 200, 403, 403, 403, 403, 403, 401),
+    ("api-events-retract", "post"):      (200, 403, 404, 200, 403, 403, 403, 403, 403, 401),
     ("api-citizen", "get"):              (403, 403, 403, 200, 200, 403, 403, 403, 403, 401),
-    ("api-citizen-ledger", "get"):       (200, 403, 200, 200, 200, 403, 403, 403, 403, 401),
+    ("api-citizen-ledger", "get"):       (200, 403, 404, 200, 200, 403, 403, 403, 403, 401),
     ("api-citizen-eligibility", "get"):  (403, 200, 403, 200, 200, 403, 403, 403, 403, 401),
     ("api-event-types", "get"):          (200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
     ("api-services", "get"):             (200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
@@ -100,7 +102,7 @@ def request_for(endpoint, scene) -> tuple[str, dict | None]:
         "api-events-retract": (f"/api/v1/events/{event}/retract/", {"reason": "Reported for the wrong person."}),
         "api-citizen": (f"/api/v1/citizens/{rid}/", None),
         "api-citizen-ledger": (f"/api/v1/citizens/{rid}/ledger/", None),
-        "api-citizen-eligibility": (f"/api/v1/citizens/{rid}/eligibility/?service=driving_licence", None),
+        "api-citizen-eligibility": (f"/api/v1/citizens/{rid}/eligibility/?service=business_licence", None),
         "api-event-types": ("/api/v1/event-types/", None),
         "api-services": ("/api/v1/services/", None),
         "api-policy": ("/api/v1/policy/", None),

@@ -54,6 +54,7 @@ TABLE = {
     ("points.agency", "action:delete_selected"): NOT_OFFERED,
     ("points.agency", "action:deactivate_selected"): ("-", "-", 403, 403, "run", 302, 302),
     ("points.agency", "url:points_agency_rotate_token"): ACCOUNTS,
+    ("points.agency", "url:points_agency_services"): ACCOUNTS,
     ("points.event", "changelist"): READ_RECORDS, ("points.event", "change"): READ_RECORDS,
     ("points.event", "add"): NOBODY,
     ("points.event", "action:delete_selected"): NOT_OFFERED,
@@ -193,6 +194,8 @@ def _custom(name, scene) -> tuple[str, str, dict]:
     return {
         "points_agency_rotate_token": ("get", reverse("admin:points_agency_rotate_token",
                                                       args=[scene["objects"]["points.agency"].pk]), {}),
+        "points_agency_services": ("get", reverse("admin:points_agency_services",
+                                                  args=[Agency.objects.get(code="licensing").pk]), {}),
         "points_event_retract": ("get", reverse("admin:points_event_retract", args=[event]), {}),
         "appeals_appeal_decide": ("get", reverse("admin:appeals_appeal_decide", args=[scene["appeal"].pk]), {}),
         "officials_adjustmentproposal_approve": ("post", reverse("admin:officials_adjustmentproposal_approve",

@@ -15,11 +15,15 @@ class Command(BaseCommand):
         parser.add_argument("--kind", default=Agency.Kind.REPORTING,
                             choices=[Agency.Kind.REPORTING, Agency.Kind.SERVICE])
         parser.add_argument("--event-types", default="", help="Comma-separated event types it may report")
+        parser.add_argument("--services", default="",
+                            help="Comma-separated services (services.yaml) a service agency provides; "
+                                 "it may ask eligibility only for these")
 
-    def handle(self, *args, code, name, kind, event_types, **options):
+    def handle(self, *args, code, name, kind, event_types, services, **options):
         types = [t.strip() for t in event_types.split(",") if t.strip()]
+        codes = [s.strip() for s in services.split(",") if s.strip()]
         try:
-            agency, token = agency_create(code=code, name=name, kind=kind, event_types=types)
+            agency, token = agency_create(code=code, name=name, kind=kind, event_types=types, services=codes)
         except ApplicationError as exc:
             raise CommandError(_describe(exc)) from None
         self.stderr.write(f"Created {agency}. Its API token (store it now; it is not shown again):")

@@ -1,0 +1,9 @@
+"""The API's callers (tests/api/conftest.py) for the access-log tests."""
+from tests.api.conftest import (  # noqa: F401
+    _clean_throttle_counters,
+    _fast_password_hashing,
+    as_agency,
+    as_official,
+    official,
+    tokens,
+)
