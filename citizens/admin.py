@@ -6,9 +6,11 @@ bands and the explained ledger (newest first, paginated) to the read-only record
 import re
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import access_log_record
-from citizens.models import Citizen
+from citizens.models import Citizen, ContactChange
+from citizens.services import contact_changes_record
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
@@ -18,6 +20,22 @@ from points.services import citizen_enroll
 
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
+
+
+class ContactChangeInline(admin.TabularInline):
+    """The history of the person's contacts, newest first (read-only)."""
+
+    model = ContactChange
+    fields = readonly_fields = ["changed_at", "field", "old_value", "new_value", "changed_by", "source"]
+    extra = 0
+    can_delete = False
+    classes = ["collapse"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Citizen)
@@ -33,7 +51,10 @@ class CitizenAdmin(admin.ModelAdmin):
         ("Identity", {"fields": ["resident_id", "name", "birth_date", "sex"]}),
         ("Residence", {"fields": ["district", "status"]}),
         ("Register", {"fields": ["enrolled_at", "created_at"]}),
+        (_("Contacts"), {"fields": ["mobile", "email", "postal_address", "preferred_channel", "contact_consent",
+                                    "contact_consent_at"]}),
     ]
+    inlines = [ContactChangeInline]
     standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at"]
 
     @admin.display(description="grade", ordering="grade")
@@ -58,7 +79,10 @@ class CitizenAdmin(admin.ModelAdmin):
         return False  # a person's record and ledger are kept; use status (moved away, deceased)
 
     def save_model(self, request, obj, form, change):
+        before = Citizen.objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
+        if before is not None:  # the admin's transaction holds the row and its contact history
+            contact_changes_record(before=before, citizen=obj, by=request.user.get_username(), source="admin")
         if change or obj.status != Citizen.Status.ACTIVE:
             return
         try:

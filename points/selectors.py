@@ -10,6 +10,7 @@ from citizens.models import Citizen
 from citizens.validators import resident_id_problem
 from points.exceptions import NotEnrolled, NotFound, ValidationFailed
 from points.models import LedgerEntry
+from points.signals import eligibility_answered
 from rules.registry import current_policy
 
 
@@ -125,5 +126,8 @@ def citizen_eligibility(*, resident_id: str, service_code: str | None = None) ->
     filed_at = citizen.open_appeal_filed_at
     since = timezone.localdate(filed_at) if filed_at else None
     if service_code:
-        return citizen, [eligibility(citizen=citizen, service_code=service_code, under_appeal_since=since)]
-    return citizen, eligibility_all(citizen=citizen, under_appeal_since=since)
+        decisions = [eligibility(citizen=citizen, service_code=service_code, under_appeal_since=since)]
+    else:
+        decisions = eligibility_all(citizen=citizen, under_appeal_since=since)
+    eligibility_answered.send(sender=Citizen, citizen=citizen, decisions=decisions)
+    return citizen, decisions
