@@ -183,7 +183,7 @@ def _claim(ids, now) -> list:
     due = Q(delivery_status=Notice.Delivery.PENDING, next_attempt_at__lte=now + datetime.timedelta(seconds=5))
     with transaction.atomic():
         notices = list(Notice.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(due, pk__in=ids, channel__in=QUEUED_CHANNELS).select_related("citizen"))
+                       .filter(due, pk__in=ids, channel__in=QUEUED_CHANNELS).select_related("citizen").order_by("pk"))
         if not notices:
             return []
         Notice.objects.filter(pk__in=[n.pk for n in notices]).update(

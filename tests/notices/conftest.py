@@ -159,12 +159,19 @@ def wait_until(condition, timeout: float = 20.0, step: float = 0.05):
     raise AssertionError(f"not true within {timeout} s: {condition}")
 
 
-def worker_process(smtp_port: int, **env) -> subprocess.Popen:
-    """``celery -A config worker`` in another process, on this test database (PostgreSQL)."""
+def database_url() -> str:
+    """This test database as a DATABASE_URL for another process (SQLite's is a file: config.settings)."""
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
     login = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"]
     server = f"{db['HOST']}:{db['PORT']}" if db["PORT"] else db["HOST"]
-    env = {**os.environ, "DATABASE_URL": f"postgres://{login}@{server}/{db['NAME']}", "CELERY_BROKER_URL": BROKER_URL,
+    return f"postgres://{login}@{server}/{db['NAME']}"
+
+
+def worker_process(smtp_port: int, **env) -> subprocess.Popen:
+    """``celery -A config worker`` in another process, on this test database and this run's queue."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": BROKER_URL,
            "CELERY_QUEUE": QUEUE, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
            "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port), **env}
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
@@ -187,4 +194,6 @@ def contact_citizen(make_citizen):
     return make
 
 
+from tests.admin.fixtures import roles  # noqa: E402, F401
+from tests.api.conftest import _clean_throttle_counters, as_agency, tokens  # noqa: E402, F401
 from tests.process.conftest import report  # noqa: E402, F401  (report an event as an agency)
