@@ -64,7 +64,8 @@ def test_resend_needs_the_permission(client, contact_citizen, roles):
 
 
 def test_people_without_an_electronic_channel_get_a_printed_letter(operator, contact_citizen, tmp_path):
-    citizen = contact_citizen(email="", consent=False, preferred_channel="", postal_address="遂宁市 河东路 8号\n629000")
+    # An email address but no consent to electronic notices: the letter goes by post.
+    citizen = contact_citizen(consent=False, postal_address="遂宁市 河东路 8号\n629000")
     notice = Notice.objects.get(citizen=citizen)
     assert (notice.channel, notice.delivery_status) == ("letter", "pending")
     assert notices_deliver(ids=[notice.pk])["skipped"] == 1  # no worker sends letters
