@@ -56,6 +56,10 @@ class EmailChannel(Channel):
 
     def open(self) -> None:
         self.connection = get_connection()
+        try:
+            self.connection.open()
+        except (smtplib.SMTPException, OSError):
+            pass  # not reachable now: each send tries again and fails as a transient failure
 
     def close(self) -> None:
         if self.connection is not None:

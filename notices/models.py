@@ -122,6 +122,8 @@ class DeliveryAttempt(models.Model):
     class Meta:
         ordering = ["notice", "number"]
         constraints = [models.UniqueConstraint(fields=["notice", "number"], name="attempt_number_once")]
+        # The sweep looks up only attempts still open.
+        indexes = [models.Index(fields=["outcome"], name="attempt_open", condition=Q(outcome="sending"))]
 
     def __str__(self):
         return f"attempt {self.number} of notice {self.notice_id}: {self.outcome}"

@@ -4,12 +4,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def forwards(apps, schema_editor):
-    """Before this, ``channel`` held the backend's dotted path and the register had no contacts:
-    notices already stored or delivered keep their status, those still waiting had no address."""
+def clear_channels(apps, schema_editor):
+    """Before this, ``channel`` held the backend's dotted path; now it names a channel."""
+    apps.get_model("notices", "Notice").objects.update(channel="")
+
+
+def waiting_had_no_address(apps, schema_editor):
+    """The register had no contacts before this: notices stored or delivered keep their status,
+    those still waiting could reach no one."""
     Notice = apps.get_model("notices", "Notice")
     Notice.objects.filter(delivery_status__in=["pending", "failed"]).update(delivery_status="undeliverable")
-    Notice.objects.update(channel="")
 
 
 class Migration(migrations.Migration):
@@ -22,7 +26,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forwards, migrations.RunPython.noop),
+        migrations.RunPython(clear_channels, migrations.RunPython.noop),
         migrations.CreateModel(
             name='DeliveryAttempt',
             fields=[
@@ -135,4 +139,9 @@ class Migration(migrations.Migration):
             model_name='deliveryattempt',
             constraint=models.UniqueConstraint(fields=('notice', 'number'), name='attempt_number_once'),
         ),
+        migrations.AddIndex(
+            model_name='deliveryattempt',
+            index=models.Index(condition=models.Q(('outcome', 'sending')), fields=['outcome'], name='attempt_open'),
+        ),
+        migrations.RunPython(waiting_had_no_address, migrations.RunPython.noop),
     ]
