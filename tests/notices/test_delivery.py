@@ -117,3 +117,23 @@ def test_a_lease_that_ran_out_is_marked_lost_and_sent_again(settings, broker, sm
     assert list(DeliveryAttempt.objects.filter(notice=notice).values_list("number", "outcome")) == [
         (1, "lost"), (2, "delivered")]
     assert len(smtp_sink.messages) == 1
+
+
+def test_deliver_notices_command_sends_what_is_due_without_a_worker(smtp_sink, contact_citizen):
+    from django.core.management import call_command
+
+    notice = Notice.objects.get(citizen=contact_citizen())
+    call_command("deliver_notices")
+    notice.refresh_from_db()
+    assert notice.delivery_status == "delivered" and smtp_sink.message_ids() == [f"<notice-{notice.pk}@points.invalid>"]
+    call_command("deliver_notices")
+    assert len(smtp_sink.messages) == 1
+
+
+def test_every_scheduled_job_is_a_registered_task(settings):
+    import notices.tasks  # noqa: F401  (registers the tasks)
+
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
+    assert {"notices.sweep", "notices.enroll_due", "notices.expire_points", "notices.appeals_overdue",
+            "notices.expiry_warnings", "notices.ledger_checkpoint"} <= {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
