@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import to_python
 
 
 class TransientFailure(Exception):
@@ -103,7 +104,9 @@ class SmsChannel(Channel):
         self.gateway = import_string(settings.NOTICES_SMS_GATEWAY)()
 
     def address(self, citizen) -> str:
-        return citizen.mobile.as_e164 if citizen.mobile else ""
+        # A citizen read by the bulk paths holds the stored text, not a PhoneNumber: parse either.
+        number = to_python(citizen.mobile, region="CN") if citizen.mobile else None
+        return number.as_e164 if number is not None and number.is_valid() else ""
 
     def send(self, notice, address: str) -> None:
         self.gateway.send(to=address, text=f"{notice.subject}\n\n{notice.body}", key=f"notice-{notice.pk}")

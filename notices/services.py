@@ -43,7 +43,7 @@ _KINDS = {
     LedgerEntry.Kind.EXPIRY: Notice.Kind.EXPIRY,
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
-ENQUEUE_CHUNK = 100  # notice ids per queue message
+ENQUEUE_CHUNK = 200  # notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK)
 CLAIM_CHUNK = 20  # notices a worker claims at once (all are sent before their lease ends)
 
 
@@ -139,16 +139,18 @@ def notices_enqueue(ids, *, countdown: float | None = None) -> int:
     A broker that is down loses nothing: the notices stay pending and the sweep enqueues them
     again. So this never raises for a broker problem (the report that made them has committed).
     """
-    from notices.tasks import deliver
+    from notices.tasks import app, deliver
 
     sent = 0
-    for start in range(0, len(ids), ENQUEUE_CHUNK):
-        try:
-            deliver.apply_async(args=[list(ids[start:start + ENQUEUE_CHUNK])], countdown=countdown)
-        except (OperationalError, ConnectionError, OSError) as exc:  # the broker is down or unreachable
-            logger.warning("queue unavailable, %s notice(s) wait for the sweep: %s", len(ids) - start, exc)
-            break
-        sent += 1
+    try:
+        with app.producer_or_acquire() as producer:  # one connection for every message of a commit
+            for start in range(0, len(ids), ENQUEUE_CHUNK):
+                deliver.apply_async(args=[list(ids[start:start + ENQUEUE_CHUNK])], countdown=countdown,
+                                    producer=producer)
+                sent += 1
+    except (OperationalError, ConnectionError, OSError) as exc:  # the broker is down or unreachable
+        logger.warning("queue unavailable, %s notice(s) wait for the sweep: %s", len(ids) - sent * ENQUEUE_CHUNK,
+                       exc)
     return sent
 
 
