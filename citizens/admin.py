@@ -6,6 +6,8 @@ bands and the explained ledger (newest first, paginated) to the read-only record
 import re
 
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import access_log_record
@@ -22,22 +24,6 @@ RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
 
 
-class ContactChangeInline(admin.TabularInline):
-    """The history of the person's contacts, newest first (read-only)."""
-
-    model = ContactChange
-    fields = readonly_fields = ["changed_at", "field", "old_value", "new_value", "changed_by", "source"]
-    extra = 0
-    can_delete = False
-    classes = ["collapse"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Citizen)
 class CitizenAdmin(admin.ModelAdmin):
     list_display = ["resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
@@ -52,10 +38,19 @@ class CitizenAdmin(admin.ModelAdmin):
         ("Residence", {"fields": ["district", "status"]}),
         ("Register", {"fields": ["enrolled_at", "created_at"]}),
         (_("Contacts"), {"fields": ["mobile", "email", "postal_address", "preferred_channel", "contact_consent",
-                                    "contact_consent_at"]}),
+                                    "contact_consent_at", "contact_history"]}),
     ]
-    inlines = [ContactChangeInline]
-    standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at"]
+    standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at", "contact_history"]
+
+    @admin.display(description=_("contact history"))
+    def contact_history(self, obj):
+        """Every change of the person's contacts, newest first (read-only; ``ContactChange``)."""
+        changes = ContactChange.objects.filter(citizen=obj)[:50] if obj and obj.pk else []
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
+                                ((timezone.localtime(c.changed_at).strftime("%Y-%m-%d %H:%M"), c.field, c.old_value,
+                                  c.new_value, c.changed_by, c.get_source_display()) for c in changes))
+        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+                           _("when"), _("field"), _("was"), _("became"), _("by"), rows) if changes else _("none")
 
     @admin.display(description="grade", ordering="grade")
     def grade_display(self, obj):
