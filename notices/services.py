@@ -324,7 +324,7 @@ def notice_resend(*, notice: Notice, now=None) -> Notice:
     resend: after a dead letter, or a contact corrected). A new retry budget starts."""
     now = now or timezone.now()
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("citizen").get(pk=notice.pk)
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("citizen").get(pk=notice.pk)
         if notice.citizen is None or notice.delivery_status == Notice.Delivery.SENDING:
             return notice
         for name, value in _routing(notice.citizen, now).items():
