@@ -13,12 +13,24 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
-## Start the server on SQLite with migrations, demo data and a printed admin login.
+## Start the server on SQLite with migrations, demo data and a printed admin login, with a task-queue
+## worker and its scheduler in the background (they stop with the server). Demo email goes to mail/.
+run: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/6
+run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+run: export EMAIL_FILE_PATH ?= $(CURDIR)/mail
 run: install
+	@bash scripts/start-redis
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_roles
 	$(PY) manage.py demo_setup --host $(HOST)
-	$(PY) manage.py runserver $(HOST)
+	@echo "  Email:    delivered notices are written to $$EMAIL_FILE_PATH/ (one .log file per batch)"
+	@echo "  SMS:      printed by the worker below (notices.sms.ConsoleGateway); letters: admin > Notices"
+	@$(VENV)/bin/celery -A config worker --pool solo --loglevel warning & worker=$$!; \
+	$(VENV)/bin/celery -A config beat --loglevel warning & beat=$$!; \
+	$(PY) manage.py runserver --noreload $(HOST) & server=$$!; \
+	trap 'kill $$server $$worker $$beat 2>/dev/null; wait 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
+	wait $$server
 
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
 test: install system-deps

@@ -25,7 +25,7 @@ OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def prepare_database(kind: str) -> None:
+def prepare_database(kind: str, name: str = "bench_ingest") -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     # The run ends with a signed checkpoint (LEDGER_CHECKPOINT_AFTER_INGEST): a store for this database only.
     store = Path(os.environ.setdefault("LEDGER_CHECKPOINT_DIR", str(OUT / "checkpoints")))
@@ -55,15 +55,17 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def build_population(count: int) -> list:
+def build_population(count: int, contacts: bool = True) -> list:
     from tqdm import tqdm
 
     from citizens.models import Citizen
-    from citizens.synthetic import people
+    from citizens.synthetic import contacts_for, people
     from points.services import citizens_enroll_due
     from points.synthetic import PILOT_START
 
-    Citizen.objects.bulk_create((Citizen(**p) for p in people(count, seed=42)), batch_size=5000)
+    # With contacts, most notices are pending and handed to the queue after each batch commits.
+    Citizen.objects.bulk_create((Citizen(**p, **(contacts_for(p) if contacts else {})) for p in people(count, seed=42)),
+                                batch_size=5000)
     with tqdm(total=Citizen.objects.count(), unit="citizen", desc="enrol") as bar:
         citizens_enroll_due(at=PILOT_START, progress=bar.update)
     return list(Citizen.objects.filter(enrolled_at=PILOT_START).values_list("resident_id", flat=True))
@@ -140,14 +142,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="ingest processes (PostgreSQL only)")
+    parser.add_argument("--db-name", default="bench_ingest", help="PostgreSQL database to drop and create")
+    parser.add_argument("--no-contacts", action="store_true", help="citizens without contacts: no notice is queued")
     args = parser.parse_args()
-    prepare_database(args.db)
+    prepare_database(args.db, args.db_name)
     setup_django()
     from points.demo import demo_agencies
     from points.synthetic import reports
 
     demo_agencies()
-    population = build_population(args.citizens)
+    population = build_population(args.citizens, contacts=not args.no_contacts)
     lines = [json.dumps(r) for r in reports(population, args.events, seed=42)]
     raw = raw_engine_rate(lines)
     end_to_end, report, marks = ingest_rate(lines, args.batch_size, args.workers)
@@ -155,6 +159,10 @@ def main() -> None:
     print(f"\ndatabase={args.db} citizens={args.citizens} enrolled={len(population)} events={args.events} "
           f"workers={args.workers}")
     print(f"applied={report.applied} rejected={len(report.rejected)} ledger_entries={report.entries}")
+    from notices.models import Notice
+
+    print(f"notices: {Notice.objects.count()}, of which waiting for the queue "
+          f"{Notice.objects.filter(delivery_status='pending', channel__in=['email', 'sms']).count()}")
     print(f"raw durable-rules engine: {raw:10,.0f} events/s")
     print(f"bulk ingest end to end:   {end_to_end:10,.0f} events/s")
     print(f"ratio end-to-end / raw:   {end_to_end / raw:10.1%}")

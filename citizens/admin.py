@@ -6,11 +6,14 @@ bands and the explained ledger (newest first, paginated) to the read-only record
 import re
 
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.masking import mask_resident_id
-from citizens.models import Citizen
+from citizens.models import Citizen, ContactChange
+from citizens.services import contact_changes_record
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
@@ -36,8 +39,20 @@ class CitizenAdmin(admin.ModelAdmin):
         ("Identity", {"fields": ["resident_id", "name", "birth_date", "sex"]}),
         ("Residence", {"fields": ["district", "status"]}),
         ("Register", {"fields": ["enrolled_at", "created_at"]}),
+        (_("Contacts"), {"fields": ["mobile", "email", "postal_address", "preferred_channel", "contact_consent",
+                                    "contact_consent_at", "contact_history"]}),
     ]
-    standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at"]
+    standing_fields = ["enrolled_at", "score", "grade", "grade_changed_at", "created_at", "contact_history"]
+
+    @admin.display(description=_("contact history"))
+    def contact_history(self, obj):
+        """Every change of the person's contacts, newest first (read-only; ``ContactChange``)."""
+        changes = ContactChange.objects.filter(citizen=obj)[:50] if obj and obj.pk else []
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
+                                ((timezone.localtime(c.changed_at).strftime("%Y-%m-%d %H:%M"), c.field, c.old_value,
+                                  c.new_value, c.changed_by, c.get_source_display()) for c in changes))
+        return format_html("<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+                           _("when"), _("field"), _("was"), _("became"), _("by"), rows) if changes else _("none")
 
     @admin.display(description=_("resident ID number"), ordering="resident_id")
     def masked_resident_id(self, obj):
@@ -66,7 +81,10 @@ class CitizenAdmin(admin.ModelAdmin):
         return False  # a person's record and ledger are kept; use status (moved away, deceased)
 
     def save_model(self, request, obj, form, change):
+        before = Citizen.objects.get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
+        if before is not None:  # the admin's transaction holds the row and its contact history
+            contact_changes_record(before=before, citizen=obj, by=request.user.get_username(), source="admin")
         if change or obj.status != Citizen.Status.ACTIVE:
             return
         try:

@@ -43,3 +43,21 @@ def people(count: int, *, seed: int = 2026, today: datetime.date | None = None):
             "sex": sex,
             "district": rng.choice(DISTRICTS),
         }
+
+
+PILOT_CONSENT = datetime.datetime(2025, 1, 1, 9, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+def contacts_for(person: dict) -> dict:
+    """Invented contacts for a synthetic person, the same every time: six in ten by email, a quarter
+    by SMS (with consent), the rest only a postal address (letters)."""
+    rng = random.Random(person["resident_id"])
+    draw = rng.random()
+    address = f"{person['district']}, {rng.randint(1, 300)} Renmin Road, Suining"
+    if draw < 0.6:
+        return {"email": f"p{person['resident_id'][-8:]}@example.cn", "preferred_channel": "email",
+                "contact_consent": True, "contact_consent_at": PILOT_CONSENT, "postal_address": address}
+    if draw < 0.85:
+        return {"mobile": f"+86138{rng.randrange(10**8):08d}", "preferred_channel": "sms", "contact_consent": True,
+                "contact_consent_at": PILOT_CONSENT, "postal_address": address}
+    return {"postal_address": address, "preferred_channel": "letter"}

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "phonenumber_field",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -91,6 +92,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction starts and wait for it,
     # instead of failing when a read lock cannot be upgraded.
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+    # The test database is a file, not shared memory: a worker in another thread or process
+    # (tests/notices) then waits for the write lock as in production instead of failing at once.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -202,9 +206,72 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Due process (appeals/, notices/, statements/) ---------------------------
-# Delivery channel for notices to citizens: notices.backends.StoredOnlyBackend (default: stored,
-# shown by officials), LogBackend (the "notices" logger) or ConsoleBackend, or your own class.
-NOTICES_BACKEND = os.environ.get("NOTICES_BACKEND", "notices.backends.StoredOnlyBackend")
+# Notices are delivered by the task queue (notices/tasks.py) through one channel each: the
+# citizen's preferred one if they consented to electronic notices, else a printed letter.
+# Each channel is a class named by a dotted path (notices/channels.py).
+NOTICES_CHANNELS = {
+    "email": os.environ.get("NOTICES_EMAIL_CHANNEL", "notices.channels.EmailChannel"),
+    "sms": os.environ.get("NOTICES_SMS_CHANNEL", "notices.channels.SmsChannel"),
+    "letter": os.environ.get("NOTICES_LETTER_CHANNEL", "notices.channels.LetterChannel"),
+}
+# The SMS gateway: notices.sms.HttpGateway (POSTs JSON to NOTICES_SMS_GATEWAY_URL) or
+# notices.sms.ConsoleGateway (prints; development).
+NOTICES_SMS_GATEWAY = os.environ.get("NOTICES_SMS_GATEWAY", "notices.sms.ConsoleGateway")
+NOTICES_SMS_GATEWAY_URL = os.environ.get("NOTICES_SMS_GATEWAY_URL", "")
+NOTICES_SMS_GATEWAY_TOKEN = os.environ.get("NOTICES_SMS_GATEWAY_TOKEN", "")
+NOTICES_SMS_TIMEOUT = float(os.environ.get("NOTICES_SMS_TIMEOUT", "10"))
+# Attempts before a notice goes to dead letter; the wait after attempt n is BASE * 2**(n-1) s (capped).
+NOTICES_MAX_ATTEMPTS = int(os.environ.get("NOTICES_MAX_ATTEMPTS", "6"))
+NOTICES_RETRY_BASE_SECONDS = float(os.environ.get("NOTICES_RETRY_BASE_SECONDS", "30"))
+NOTICES_RETRY_MAX_SECONDS = float(os.environ.get("NOTICES_RETRY_MAX_SECONDS", "1800"))
+# A worker owns the notices it claimed for this long; after it, the sweep gives them to another.
+NOTICES_LEASE_SECONDS = float(os.environ.get("NOTICES_LEASE_SECONDS", "300"))
+# A pending notice not taken this long after it was due is re-enqueued by the sweep (lost job).
+NOTICES_SWEEP_GRACE_SECONDS = float(os.environ.get("NOTICES_SWEEP_GRACE_SECONDS", "120"))
+# Days before points stop counting that the citizen is told.
+NOTICES_EXPIRY_WARNING_DAYS = int(os.environ.get("NOTICES_EXPIRY_WARNING_DAYS", "30"))
+
+# Email: Django's framework. SMTP by default; EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend
+# hands it to a provider (django-anymail), console/filebased backends for development.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Points register <notices@points.invalid>")
+
+PHONENUMBER_DEFAULT_REGION = "CN"
+PHONENUMBER_DB_FORMAT = "E164"
+
+# --- Task queue (Celery; config/celery.py, docs/operations.md) ---------------
+# Without CELERY_BROKER_URL tasks go to an in-process memory broker no worker reads: notices
+# stay pending (nothing is lost) until a real worker and the sweep run.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "points")
+CELERY_TASK_ACKS_LATE = True  # a message is acknowledged after its task ran, not when received
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed pool child's message goes back to the queue
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish that fails (broker down) fails fast: the notice stays pending for the sweep.
+CELERY_TASK_PUBLISH_RETRY = False
+# Longer than the longest retry wait, so that Redis never re-delivers a waiting retry.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE = {
+    "deliver-sweep": {"task": "notices.sweep", "schedule": float(os.environ.get("NOTICES_SWEEP_EVERY", "30"))},
+    "enroll-due": {"task": "notices.enroll_due", "schedule": 3600.0},
+    "expire-points": {"task": "notices.expire_points", "schedule": 3600.0},
+    "expiry-warnings": {"task": "notices.expiry_warnings", "schedule": 3600.0},
+    "appeals-overdue": {"task": "notices.appeals_overdue", "schedule": 3600.0},
+    "ledger-checkpoint": {"task": "notices.ledger_checkpoint", "schedule": 3600.0},
+}
+
 # Agency codes allowed to file appeals on a citizen's behalf through the API (officials always may).
 APPEAL_FILING_AGENCIES = [c for c in os.environ.get("APPEAL_FILING_AGENCIES", "").split(",") if c]
 

@@ -1,57 +1,129 @@
-"""Notices: what a citizen is told each time their score or grade changes."""
+"""Notices: what a person (or an agency) is told about a record, and the outbox that delivers it.
+
+A notice is written in the transaction of the change it reports, so the change never commits
+without it. The row is itself the outbox: its ``delivery_status`` says whether it still has to go
+out, and the task queue (``notices.tasks``) only carries ids; a lost message is found again by the
+sweep (``notices.services.notices_sweep``). Each try to send it is a ``DeliveryAttempt``.
+"""
 from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
-from points.models import Event
+from points.models import Agency, Event
 
 
 class Notice(models.Model):
-    """One letter to a citizen about one event's effect on their points, stored whatever the channel."""
+    """One letter about one change or step of a record, stored whatever the channel."""
 
     class Kind(models.TextChoices):
-        ENROLMENT = "enrolment", "enrolment"
-        POINTS = "points", "rule applied"
-        REVERSAL = "reversal", "reversal (retraction, void, appeal upheld)"
-        EXPIRY = "expiry", "points expired"
+        ENROLMENT = "enrolment", _("enrolment")
+        POINTS = "points", _("rule applied")
+        REVERSAL = "reversal", _("reversal (retraction, correction, void, appeal upheld)")
+        EXPIRY = "expiry", _("points stopped counting")
+        EXPIRY_SOON = "expiry_soon", _("points stop counting soon")
+        APPEAL_FILED = "appeal_filed", _("appeal filed")
+        APPEAL_DECIDED = "appeal_decided", _("appeal decided")
+        APPEAL_OVERDUE = "appeal_overdue", _("appeal decision overdue")
+        SERVICE = "service", _("service refused or under review because of the grade")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        SMS = "sms", _("text message (SMS)")
+        LETTER = "letter", _("letter by post")
+        INBOX = "inbox", _("agency inbox")
 
     class Delivery(models.TextChoices):
-        STORED = "stored", "stored only"
-        PENDING = "pending", "waiting for delivery"
-        DELIVERED = "delivered", "delivered"
-        FAILED = "failed", "delivery failed"
+        STORED = "stored", _("stored only (inbox)")
+        PENDING = "pending", _("waiting for delivery")
+        SENDING = "sending", _("being sent")
+        DELIVERED = "delivered", _("delivered")
+        DEAD = "dead", _("dead letter: not delivered")
+        UNDELIVERABLE = "undeliverable", _("undeliverable: no contact")
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="notices", db_index=False)
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notices")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="notices", db_index=False,
+                                null=True, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notices", null=True, blank=True,
+                               help_text=_("Set when the notice is addressed to an agency (its inbox)."))
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notices", null=True, blank=True)
+    appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="notices", null=True,
+                               blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(db_index=True)
     score_before = models.IntegerField(null=True, blank=True)
-    score_after = models.IntegerField()
+    score_after = models.IntegerField(null=True, blank=True)
     grade_before = models.CharField(max_length=1, blank=True)
-    grade_after = models.CharField(max_length=1)
+    grade_after = models.CharField(max_length=1, blank=True)
     rule_ids = models.JSONField(default=list, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     appeal_deadline_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Days the office has to decide an appeal (none: nothing to appeal)."
     )
-    channel = models.CharField(max_length=200, help_text="The delivery backend chosen when the notice was made.")
-    delivery_status = models.CharField(max_length=10, choices=Delivery.choices)
+    dedup_key = models.CharField(
+        max_length=120, null=True, blank=True, unique=True,
+        help_text=_("Set for notices a scheduled job or a lookup makes: the same fact is told once."))
+    channel = models.CharField(max_length=6, choices=Channel.choices, blank=True,
+                               help_text=_("Chosen from the person's contacts when the notice was made."))
+    delivery_status = models.CharField(max_length=13, choices=Delivery.choices)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text=_("When it is due to be sent (again)."))
+    lease_until = models.DateTimeField(null=True, blank=True,
+                                       help_text=_("While being sent: the worker owns it until then."))
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Tries so far, all channels."))
+    attempts_at_resend = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Tries made before the last resend: the retry budget counts from there."))
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [  # (citizen, ...) covers the citizen's foreign key; no LIKE twin for the status
             models.Index(fields=["citizen", "-created_at"]),
-            # Only notices still to send are looked up by status (``notices_deliver``).
-            models.Index(fields=["delivery_status"], name="notice_delivery_waiting",
-                         condition=models.Q(delivery_status__in=["pending", "failed"])),
+            # Only notices still to send are looked up by status (the sweep, the letter batch).
+            models.Index(fields=["delivery_status", "next_attempt_at"], name="notice_delivery_waiting",
+                         condition=Q(delivery_status__in=["pending", "sending"])),
         ]
+        constraints = [
+            models.CheckConstraint(name="notice_one_addressee",
+                                   condition=Q(citizen__isnull=False, agency__isnull=True)
+                                   | Q(citizen__isnull=True, agency__isnull=False)),
+        ]
+        permissions = [("resend_notice", "Can send a notice again")]
 
     def __str__(self):
-        return f"{self.subject} ({self.citizen_id})"
+        return f"{self.subject} ({self.citizen_id or self.agency_id})"
 
     @property
     def grade_changed(self) -> bool:
         return bool(self.grade_before) and self.grade_before != self.grade_after
+
+
+class DeliveryAttempt(models.Model):
+    """One try to send one notice: through which channel, to which address, by which worker, and
+    how it ended (``sending`` while it runs; ``lost`` if the worker stopped before it ended)."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", _("sending")
+        DELIVERED = "delivered", _("delivered")
+        RETRY = "retry", _("failed, will be retried")
+        DEAD = "dead", _("failed for good (dead letter)")
+        LOST = "lost", _("worker stopped during the attempt")
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="delivery_attempts")
+    number = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=6, choices=Notice.Channel.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=9, choices=Outcome.choices, default=Outcome.SENDING)
+    address = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["notice", "number"]
+        constraints = [models.UniqueConstraint(fields=["notice", "number"], name="attempt_number_once")]
+        # The sweep looks up only attempts still open.
+        indexes = [models.Index(fields=["outcome"], name="attempt_open", condition=Q(outcome="sending"))]
+
+    def __str__(self):
+        return f"attempt {self.number} of notice {self.notice_id}: {self.outcome}"

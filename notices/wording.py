@@ -1,59 +1,82 @@
-"""The words of a notice: what changed, why, under which rule, and how to appeal."""
+"""The words of a notice: what changed or happened, why, and what the person can do.
+
+Every sentence goes through gettext, with named placeholders, so that a translation can reorder them.
+"""
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from points.models import LedgerEntry
 
 
+def office() -> str:
+    return _("Any points office can show you your full statement and answer questions about this change.")
+
+
 def subject(*, kind, score_before, score_after, grade_before, grade_after) -> str:
     if kind == LedgerEntry.Kind.OPENING:
-        return f"You are enrolled with {score_after} points (grade {grade_after})"
-    text = f"Your points changed from {score_before} to {score_after} ({score_after - score_before:+d})"
+        return _("You are enrolled with %(score)s points (grade %(grade)s)") % {"score": score_after,
+                                                                             "grade": grade_after}
+    text = _("Your points changed from %(before)s to %(after)s (%(delta)+d)") % {
+        "before": score_before, "after": score_after, "delta": score_after - score_before}
     if grade_before and grade_before != grade_after:
-        text += f"; your grade is now {grade_after} (was {grade_before})"
+        text += _("; your grade is now %(grade)s (was %(was)s)") % {"grade": grade_after, "was": grade_before}
     return text
 
 
 def body(*, citizen, event, entries, policy, score_before, grade_before, grade_after, tz=None) -> str:
     score_after = entries[-1].balance_after
-    paragraphs = [f"Dear {citizen.name} (resident ID {citizen.resident_id}),", _what_changed(
-        entries[0].kind, score_before, score_after, grade_before, grade_after)]
+    paragraphs = [_greeting(citizen), _what_changed(entries[0].kind, score_before, score_after, grade_before,
+                                                    grade_after)]
     paragraphs.append(_event_line(event, policy, tz or timezone.get_current_timezone()))
     paragraphs.extend(_why(entry, policy) for entry in entries)
     paragraphs.append(_how_to_appeal(event, entries, policy))
     return "\n\n".join(paragraphs)
 
 
+def _greeting(citizen) -> str:
+    return _("Dear %(name)s (resident ID %(rid)s),") % {"name": citizen.name, "rid": citizen.resident_id}
+
+
 def _what_changed(kind, score_before, score_after, grade_before, grade_after) -> str:
     if kind == LedgerEntry.Kind.OPENING:
-        return f"You have been enrolled in the points register with {score_after} points, grade {grade_after}."
-    text = f"Your points changed from {score_before} to {score_after} ({score_after - score_before:+d})."
+        return _("You have been enrolled in the points register with %(score)s points, grade %(grade)s.") % {
+            "score": score_after, "grade": grade_after}
+    text = _("Your points changed from %(before)s to %(after)s (%(delta)+d).") % {
+        "before": score_before, "after": score_after, "delta": score_after - score_before}
     if grade_before and grade_before != grade_after:
-        return f"{text} Your grade changed from {grade_before} to {grade_after}."
-    return f"{text} Your grade stays {grade_after}."
+        return text + " " + _("Your grade changed from %(was)s to %(grade)s.") % {"was": grade_before,
+                                                                                  "grade": grade_after}
+    return text + " " + _("Your grade stays %(grade)s.") % {"grade": grade_after}
+
+
+def _title(event, policy) -> str:
+    spec = policy.event_types.get(event.event_type) if policy else None
+    return spec.title if spec else event.event_type.replace("_", " ")
 
 
 def _event_line(event, policy, tz) -> str:
-    spec = policy.event_types.get(event.event_type)
-    title = spec.title if spec else event.event_type.replace("_", " ")
     occurred = event.occurred_at.astimezone(tz).date().isoformat()
-    return f"Event #{event.pk}: {title}, reported by {event.agency.name} (occurred {occurred})."
+    return _("Event #%(id)s: %(title)s, reported by %(agency)s (occurred %(date)s).") % {
+        "id": event.pk, "title": _title(event, policy), "agency": event.agency.name, "date": occurred}
 
 
 def _why(entry, policy) -> str:
     rule = policy.rules.get(entry.rule_id)
     title = rule.title if rule else entry.rule_title
+    values = {"rule": entry.rule_id, "title": title, "delta": entry.delta, "undone": -entry.delta,
+              "reason": entry.reason}
     if entry.kind == LedgerEntry.Kind.OPENING:
-        return f"Why: everyone aged 14 or over starts with {entry.delta} points ({title})."
+        return _("Why: everyone aged 14 or over starts with %(delta)s points (%(title)s).") % values
     if entry.kind == LedgerEntry.Kind.REVERSAL:
-        return (f"Why: the {-entry.delta:+d} points of rule {entry.rule_id} ({title}) were reversed. "
-                f"Reason: {entry.reason}")
+        return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) were reversed. Reason: %(reason)s") % values
     if entry.kind == LedgerEntry.Kind.EXPIRY:
-        return f"Why: the {-entry.delta:+d} points of rule {entry.rule_id} ({title}) no longer count: {entry.reason}"
-    text = f"Why: rule {entry.rule_id} ({title}), {entry.delta:+d} points."
+        return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) no longer count: %(reason)s") % values
+    text = _("Why: rule %(rule)s (%(title)s), %(delta)+d points.") % values
     if rule is not None:
-        text += f" {rule.explanation} Legal basis: {rule.legal_basis}."
+        text += " " + _("%(explanation)s Legal basis: %(basis)s.") % {"explanation": rule.explanation,
+                                                                     "basis": rule.legal_basis}
     if entry.expires_on:
-        text += f" These points stop counting on {entry.expires_on.isoformat()}."
+        text += " " + _("These points stop counting on %(date)s.") % {"date": entry.expires_on.isoformat()}
     return text
 
 
@@ -64,8 +87,90 @@ def appealable(event, entries) -> bool:
 
 def _how_to_appeal(event, entries, policy) -> str:
     if not appealable(event, entries):
-        return ("Any points office can show you your full statement and answer questions about this change.")
-    return (f"How to appeal: if this record is wrong, ask any points office to file an appeal against event "
-            f"#{event.pk} on your behalf, with your reasons. The office must decide within "
-            f"{policy.appeal_deadline_days} days of filing and give you its written reasons; while the appeal is "
-            f"open, service offices are told that your record is under appeal.")
+        return office()
+    return _("How to appeal: if this record is wrong, ask any points office to file an appeal against event "
+             "#%(id)s on your behalf, with your reasons. The office must decide within %(days)s days of filing "
+             "and give you its written reasons; while the appeal is open, service offices are told that your "
+             "record is under appeal.") % {"id": event.pk, "days": policy.appeal_deadline_days}
+
+
+# --- Notices that are not ledger changes -----------------------------------------------------
+
+
+def appeal_filed(appeal, *, to_agency=False) -> tuple[str, str]:
+    values = _appeal_values(appeal)
+    if to_agency:
+        return (_("Appeal #%(appeal)s filed against your report, event #%(event)s") % values, "\n\n".join([
+            _("An appeal was filed on %(filed)s against event #%(event)s (%(type)s), which you reported about "
+              "resident ID %(rid)s.") % values,
+            _("Grounds given: %(grounds)s") % values,
+            _("The points office must decide by %(deadline)s. If you hold records that bear on the grounds, "
+              "send them to the office deciding the appeal.") % values]))
+    return (_("Your appeal #%(appeal)s against event #%(event)s was filed") % values, "\n\n".join([
+        _greeting(appeal.citizen),
+        _("Your appeal against event #%(event)s (%(type)s) was filed on %(filed)s.") % values,
+        _("Grounds given: %(grounds)s") % values,
+        _("What happens next: the points office must decide by %(deadline)s and send you its written reasons. "
+          "Until then, service offices asking about your grade are told that your record is under appeal. "
+          "You can add documents through any points office.") % values]))
+
+
+def appeal_decided(appeal) -> tuple[str, str]:
+    values = _appeal_values(appeal)
+    if appeal.state == appeal.State.UPHELD:
+        subject_text = _("Your appeal #%(appeal)s was upheld") % values
+        outcome = _("Your appeal against event #%(event)s was upheld on %(decided)s: the event is void and its "
+                    "points are restored (a separate notice shows your new score).") % values
+        next_step = office()
+    else:
+        subject_text = _("Your appeal #%(appeal)s was rejected") % values
+        outcome = _("Your appeal against event #%(event)s was rejected on %(decided)s; the record stands.") % values
+        next_step = _("What you can do: if you disagree with these reasons, you may seek administrative "
+                      "reconsideration or bring an administrative lawsuit, as the law provides; any points office "
+                      "tells you where and by when.")
+    return subject_text, "\n\n".join([_greeting(appeal.citizen), outcome,
+                                      _("Written reasons: %(reasons)s") % values, next_step])
+
+
+def appeal_overdue(appeal, *, today) -> tuple[str, str]:
+    values = {**_appeal_values(appeal), "days": (today - appeal.deadline).days}
+    return (_("Your appeal #%(appeal)s is overdue") % values, "\n\n".join([
+        _greeting(appeal.citizen),
+        _("The decision on your appeal against event #%(event)s was due by %(deadline)s and is %(days)s days "
+          "late.") % values,
+        _("What you can do: ask any points office why, or complain to the supervising office. While the appeal "
+          "is open, service offices are told that your record is under appeal.") % values]))
+
+
+def expiry_soon(entry, *, citizen) -> tuple[str, str]:
+    values = {"rule": entry.rule_id, "title": entry.rule_title, "delta": entry.delta,
+              "date": entry.expires_on.isoformat(), "event": entry.event_id}
+    return (_("%(delta)+d points of rule %(rule)s stop counting on %(date)s") % values, "\n\n".join([
+        _greeting(citizen),
+        _("On %(date)s the %(delta)+d points of rule %(rule)s (%(title)s, event #%(event)s) stop counting: your "
+          "score and grade will be worked out again without them, and you will get a notice.") % values,
+        _("You need to do nothing. %(office)s") % {"office": office()}]))
+
+
+def service_decision(decision, *, citizen) -> tuple[str, str]:
+    # The person's own grade and score: the decision may hide them from the service office that asked.
+    values = {"service": decision.service_name, "grade": citizen.grade, "score": citizen.score,
+              "reason": decision.reason}
+    if decision.decision == "review":
+        subject_text = _("Your application for %(service)s goes to review because of your grade") % values
+    else:
+        subject_text = _("%(service)s was refused because of your grade") % values
+    return subject_text, "\n\n".join([
+        _greeting(citizen),
+        _("A service office asked about your grade for %(service)s. Answer: %(reason)s") % values,
+        _("What you can do: your statement lists every event behind your score of %(score)s. If an event is "
+          "wrong, ask any points office to file an appeal against it; while it is open, service offices are told "
+          "that your record is under appeal.") % values])
+
+
+def _appeal_values(appeal) -> dict:
+    event = appeal.event
+    return {"appeal": appeal.pk, "event": event.pk, "type": event.event_type.replace("_", " "),
+            "filed": timezone.localdate(appeal.filed_at).isoformat(), "deadline": appeal.deadline.isoformat(),
+            "grounds": appeal.grounds, "rid": appeal.citizen.resident_id, "reasons": appeal.decision_reasons,
+            "decided": timezone.localdate(appeal.decided_at).isoformat() if appeal.decided_at else ""}

@@ -32,6 +32,7 @@ ROLES = {
         "appeals.add_appeal",
         "appeals.decide_appeal",
         "appeals.correct_event",
+        "notices.resend_notice",
     ],
     # View only, including the access logs (Django's admin log and the record-access log).
     "Auditors": [*VIEW_RECORDS, *VIEW_POLICY, *VIEW_DASHBOARD, "admin.view_logentry", "audit.view_accesslog"],

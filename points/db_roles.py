@@ -56,8 +56,10 @@ PROTECTED = {
     # Notices: what was said is fixed; how its delivery went moves (every column not listed here).
     "notices_notice": Protected(update_all_but=(
         "id", "citizen_id", "event_id", "kind", "created_at", "score_before", "score_after", "grade_before",
-        "grade_after", "rule_ids", "subject", "body", "appeal_deadline_days",
+        "grade_after", "rule_ids", "subject", "body", "appeal_deadline_days", "agency_id", "appeal_id", "dedup_key",
     )),
+    # Each try to deliver a notice: recorded when it starts, closed once with how it went.
+    "notices_deliveryattempt": Protected(update=("outcome", "finished_at", "error")),
     # Four-eyes adjustments: a proposal is decided once, never rewritten.
     "officials_adjustmentproposal": Protected(update=(
         "status", "approved_by_id", "approved_at", "rejected_by_id", "rejected_at", "rejection_reason", "event_id",

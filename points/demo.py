@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from citizens.models import Citizen
-from citizens.synthetic import people
+from citizens.synthetic import contacts_for, people
 from points.ingest import events_ingest
 from points.models import Agency
 from points.services import citizens_enroll_due
@@ -45,9 +45,9 @@ def demo_agencies() -> list:
 
 
 def demo_citizens(count: int) -> None:
-    """Register ``count`` invented residents (once) and enrol everyone due."""
+    """Register ``count`` invented residents with invented contacts (once) and enrol everyone due."""
     if not Citizen.objects.exists():
-        Citizen.objects.bulk_create(Citizen(**person) for person in people(count))
+        Citizen.objects.bulk_create(Citizen(**person, **contacts_for(person)) for person in people(count))
     citizens_enroll_due(at=PILOT_START)
     citizens_enroll_due()
 

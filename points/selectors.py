@@ -11,6 +11,7 @@ from citizens.models import Citizen
 from citizens.validators import resident_id_problem
 from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
 from points.models import LedgerEntry
+from points.signals import eligibility_answered
 from rules.registry import current_policy
 
 
@@ -163,9 +164,11 @@ def citizen_eligibility(*, citizen: Citizen, service_codes: list[str], agency=No
     policy = current_policy()
     filed_at = citizen.open_appeal_filed_at
     since = timezone.localdate(filed_at) if filed_at else None
-    return [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=since,
-                        disclose=agency is None or _discloses(policy, code))
-            for code in service_codes]
+    decisions = [eligibility(citizen=citizen, service_code=code, policy=policy, under_appeal_since=since,
+                             disclose=agency is None or _discloses(policy, code))
+                 for code in service_codes]
+    eligibility_answered.send(sender=Citizen, citizen=citizen, decisions=decisions)
+    return decisions
 
 
 def _discloses(policy, code: str) -> bool:

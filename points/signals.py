@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # they happened; ``citizen.grade`` is still the grade before them), ``policy`` and ``at``.
 # A receiver that raises rolls the whole write back.
 standings_changing = Signal()
+
+# Sent by ``points.selectors.citizen_eligibility`` (the answer a service office gets) with
+# ``citizen`` and ``decisions``; notices tells the person of a service refused or under review.
+eligibility_answered = Signal()

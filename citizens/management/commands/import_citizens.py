@@ -12,7 +12,8 @@ def count_lines(path) -> int:
 
 
 class Command(BaseCommand):
-    help = "Import citizens from CSV (resident_id,name,birth_date,sex,district[,status]); bad rows are reported."
+    help = ("Import citizens from CSV (resident_id,name,birth_date,sex,district[,status][,mobile,email,"
+            "postal_address,preferred_channel,consent,consent_at]); bad rows are reported as FILE:LINE: reason.")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -30,5 +31,5 @@ class Command(BaseCommand):
         enrolled = 0 if no_enrol else citizens_enroll_due()
         self.stdout.write(
             f"{report.created} created, {report.unchanged} unchanged, {len(report.errors)} rejected, "
-            f"{enrolled} enrolled."
+            f"{enrolled} enrolled. {report.updated} with new contacts."
         )

@@ -1,13 +1,16 @@
-"""manage.py deliver_notices: send notices still pending or failed through the configured backend."""
+"""manage.py deliver_notices: deliver every due notice in this process, without a worker."""
 from django.core.management.base import BaseCommand
 
-from notices.backends import backend_path
-from notices.services import notices_deliver
+from notices.selectors import notices_due_ids
+from notices.services import notices_deliver, notices_sweep
 
 
 class Command(BaseCommand):
-    help = "Deliver pending and failed notices through settings.NOTICES_BACKEND (retries failures)."
+    help = ("Deliver due email and SMS notices here and now (the queue's worker does this normally); "
+            "notices of a worker that died are freed first.")
 
     def handle(self, *args, **options):
-        counts = notices_deliver()
-        self.stdout.write(f"{backend_path()}: {counts['delivered']} delivered, {counts['failed']} failed.")
+        notices_sweep()
+        counts = notices_deliver(ids=notices_due_ids())
+        self.stdout.write(f"{counts['delivered']} delivered, {counts['retry']} to retry, {counts['dead']} dead, "
+                          f"{counts['skipped']} skipped.")
