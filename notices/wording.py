@@ -1,5 +1,6 @@
 """The words of a notice: what changed, why, under which rule, and how to appeal."""
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from points.models import LedgerEntry
 
@@ -49,12 +50,25 @@ def _why(entry, policy) -> str:
                 f"Reason: {entry.reason}")
     if entry.kind == LedgerEntry.Kind.EXPIRY:
         return f"Why: the {-entry.delta:+d} points of rule {entry.rule_id} ({title}) no longer count: {entry.reason}"
+    if entry.kind in _DUE_PROCESS:
+        original = entry.delta if entry.kind == LedgerEntry.Kind.REINSTATEMENT else -entry.delta
+        return _DUE_PROCESS[entry.kind] % {"points": f"{original:+d}", "rule": entry.rule_id, "title": title,
+                                           "reason": entry.reason}
     text = f"Why: rule {entry.rule_id} ({title}), {entry.delta:+d} points."
     if rule is not None:
         text += f" {rule.explanation} Legal basis: {rule.legal_basis}."
     if entry.expires_on:
         text += f" These points stop counting on {entry.expires_on.isoformat()}."
     return text
+
+
+_DUE_PROCESS = {
+    LedgerEntry.Kind.SUSPENSION: _("Why: the %(points)s points of rule %(rule)s (%(title)s) are suspended pending "
+                                   "appeal: they do not count until the appeal is decided. %(reason)s"),
+    LedgerEntry.Kind.REINSTATEMENT: _("Why: the %(points)s points of rule %(rule)s (%(title)s), suspended pending "
+                                      "appeal, count again. %(reason)s"),
+    LedgerEntry.Kind.LIFT: _("Why: the %(points)s points of rule %(rule)s (%(title)s) are lifted. %(reason)s"),
+}
 
 
 def appealable(event, entries) -> bool:
