@@ -17,7 +17,7 @@ from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
 from appeals import services
 from appeals.models import Appeal
 from points.corrections import event_correct
-from points.exceptions import NotFound
+from points.exceptions import NotFound, ValidationFailed
 from points.lifts import event_lift
 
 APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")
@@ -146,13 +146,16 @@ class AgencyAppealsView(APIView):
 
     permission_classes = [AnswerAppeal]
 
-    @extend_schema(operation_id="agency_appeals", tags=["appeals"], responses={200: AppealSerializer(many=True)},
+    @extend_schema(operation_id="agency_appeals", tags=["appeals"], responses={200: AppealSerializer(many=True), **errors(400)},
                    parameters=[OpenApiParameter("open", bool, description="Only appeals still open.")],
                    summary="Appeals against my reports (reporting agencies)",
                    description="Newest first. Answer each with POST /appeals/{id}/answer/ by its source_due.")
     def get(self, request):
+        only_open = request.query_params.getlist("open")
+        if only_open not in ([], ["true"], ["false"]):
+            raise ValidationFailed("'open' is true or false.", field_errors={"open": ["true or false"]})
         appeals = Appeal.objects.filter(event__agency=request_agency(request)).select_related("citizen")
-        if request.query_params.get("open") in ("1", "true"):
+        if only_open == ["true"]:
             appeals = appeals.filter(state__in=Appeal.OPEN_STATES)
         appeals = appeals.prefetch_related("transitions").order_by("-filed_at", "-id")[:500]
         return Response(AppealSerializer(appeals, many=True).data)

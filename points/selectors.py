@@ -62,6 +62,9 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
     policy = policy or current_policy()
     if not citizen.is_enrolled:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled and has no grade.")
+    if citizen.status != Citizen.Status.ACTIVE:  # as reports are refused (points.services._check_scorable)
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}: no eligibility "
+                          "decision is given.")
     service = policy.services.get(service_code)
     if service is None:
         raise NotFound(
@@ -79,11 +82,25 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
     if under_appeal_since:
         reason += (f" Decision under appeal since {under_appeal_since.isoformat()}: an appeal against an event "
                    "on this record is open, so act with care.")
+        reason += _suspension_note(citizen)
     return Decision(
         service=service.code, service_name=service.name, decision=effect.decision, grade=citizen.grade,
         score=citizen.score, reason=reason, policy_reference=reference, policy_version=policy.version,
         under_appeal_since=under_appeal_since,
     )
+
+
+def _suspension_note(citizen: Citizen) -> str:
+    """Says so when an open appeal's missed deadline suspended points of this record (asked only under appeal)."""
+    from django.utils.translation import gettext as _
+
+    from appeals.selectors import appeals_open  # the appeals app builds on this module
+
+    if citizen.pk is None:
+        return ""
+    suspended = list(appeals_open(citizen=citizen).filter(suspended_at__isnull=False).values_list("event_id", "pk"))
+    return "".join(" " + _("The points of event %(event)s are suspended pending appeal #%(appeal)s: the grade above "
+                           "does not count them.") % {"event": event, "appeal": appeal} for event, appeal in suspended)
 
 
 def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
