@@ -146,7 +146,8 @@ class AgencyAppealsView(APIView):
 
     permission_classes = [AnswerAppeal]
 
-    @extend_schema(operation_id="agency_appeals", tags=["appeals"], responses={200: AppealSerializer(many=True), **errors(400)},
+    @extend_schema(operation_id="agency_appeals", tags=["appeals"],
+                   responses={200: AppealSerializer(many=True), **errors(400)},
                    parameters=[OpenApiParameter("open", bool, description="Only appeals still open.")],
                    summary="Appeals against my reports (reporting agencies)",
                    description="Newest first. Answer each with POST /appeals/{id}/answer/ by its source_due.")
