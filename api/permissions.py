@@ -148,9 +148,37 @@ class FileAppeal(_AppealOffice):
 
 
 class ReadAppeal(_AppealOffice):
-    """Reading an appeal: the office that filed it (the view checks), and staff who may view appeals."""
+    """Reading an appeal: the office that filed it or the agency whose report it contests (the view
+    checks), and staff who may view appeals."""
 
     staff_permissions = ("appeals.view_appeal",)
+
+    def agency_allowed(self, agency) -> bool:
+        return agency.kind == REPORTING or super().agency_allowed(agency)
+
+
+class AnswerAppeal(CallerPermission):
+    """The inbox of appeals against an agency's reports, and its answers: reporting agencies (their own
+    reports only: the view answers 404 for another's)."""
+
+    agency_kinds = (REPORTING,)
+
+    def agency_refusal(self, agency) -> str:
+        return _("Only the agency that reported an event answers appeals against it.")
+
+    def staff_refusal(self) -> str:
+        return _("Officials see and decide appeals in the admin or through /api/v1/appeals/.")
+
+
+class LiftEvent(CallerPermission):
+    """Recording a fulfilled obligation: the reporting agency (its own report; the service checks), or an
+    official on the citizen's proof."""
+
+    agency_kinds = (REPORTING,)
+    staff_permissions = ("appeals.correct_event",)
+
+    def agency_refusal(self, agency) -> str:
+        return _("Service agencies may only ask eligibility; they report no events.")
 
 
 class DecideAppeal(CallerPermission):

@@ -21,7 +21,10 @@ v1 = [
     # Due process (appeals/, statements/): appeals, corrections, the citizen statement.
     path("events/<int:event_id>/appeals/", appeals_api.EventAppealView.as_view(), name="api-events-appeal"),
     path("events/<int:event_id>/correct/", appeals_api.EventCorrectView.as_view(), name="api-events-correct"),
+    path("events/<int:event_id>/lift/", appeals_api.EventLiftView.as_view(), name="api-events-lift"),
+    path("agency/appeals/", appeals_api.AgencyAppealsView.as_view(), name="api-agency-appeals"),
     path("appeals/<int:appeal_id>/", appeals_api.AppealView.as_view(), name="api-appeal"),
+    path("appeals/<int:appeal_id>/answer/", appeals_api.AppealAnswerView.as_view(), name="api-appeal-answer"),
     path("appeals/<int:appeal_id>/review/", appeals_api.AppealReviewView.as_view(), name="api-appeal-review"),
     path("appeals/<int:appeal_id>/uphold/", appeals_api.AppealUpholdView.as_view(), name="api-appeal-uphold"),
     path("appeals/<int:appeal_id>/reject/", appeals_api.AppealRejectView.as_view(), name="api-appeal-reject"),

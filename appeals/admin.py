@@ -42,6 +42,21 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SupervisorsQueueFilter(admin.SimpleListFilter):
+    """Escalated appeals: a deadline passed, the points are suspended, a supervisor decides."""
+
+    title = _("supervisors' queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("supervisors", _("escalated, awaiting a supervisor"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "supervisors":
+            return queryset.filter(state=Appeal.State.ESCALATED)
+        return queryset
+
+
 class TransitionInline(admin.TabularInline):
     model = AppealTransition
     fields = ("at", "by", "from_state", "to_state", "reasons")
@@ -59,11 +74,13 @@ class TransitionInline(admin.TabularInline):
 @admin.register(Appeal)
 class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("id", citizen_column, "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
-    list_filter = ("state", OverdueFilter, "channel")
+    list_filter = (SupervisorsQueueFilter, "state", OverdueFilter, "source_answer", "claim", "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")
     list_select_related = ("citizen", "event")
-    readonly_fields = ("citizen", "event_link", "filed_by", "filed_at", "channel", "grounds", "state", "deadline",
-                       "overdue", "decided_by", "decided_at", "decision_reasons", "policy_version")
+    readonly_fields = ("citizen", "event_link", "filed_by", "filed_at", "channel", "claim", "grounds", "evidence",
+                       "late_reason", "state", "deadline", "overdue", "source_due", "source_answer",
+                       "source_answered_at", "source_answered_by", "source_reasons", "source_evidence",
+                       "suspended_at", "decided_by", "decided_at", "decision_reasons", "policy_version")
     fields = readonly_fields
     inlines = [TransitionInline]
     change_form_template = "admin/appeals/appeal/change_form.html"
@@ -101,8 +118,11 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
         form = AppealFileForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                appeal = services.appeal_file(event=form.cleaned_data["event"], grounds=form.cleaned_data["grounds"],
-                                              by=request.user.get_username(), channel=Appeal.Channel.ADMIN)
+                data = form.cleaned_data
+                appeal = services.appeal_file(event=data["event"], grounds=data["grounds"],
+                                              by=request.user.get_username(), channel=Appeal.Channel.ADMIN,
+                                              claim=data["claim"], evidence=data["evidence"],
+                                              late_reason=data["late_reason"])
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

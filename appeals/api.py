@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import request_actor, request_agency
-from api.permissions import CorrectEvent, DecideAppeal, FileAppeal, ReadAppeal
+from api.permissions import AnswerAppeal, CorrectEvent, DecideAppeal, FileAppeal, LiftEvent, ReadAppeal
 from api.schema import errors
 from api.selectors import MAX_ID, event_get
 from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
@@ -18,14 +18,30 @@ from api.views import log_read
 from appeals import services
 from appeals.models import Appeal
 from points.corrections import event_correct
-from points.exceptions import NotFound
+from points.exceptions import NotFound, ValidationFailed
+from points.lifts import event_lift
 
 APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")
 EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The contested event's id.")
 
 
+EVIDENCE = serializers.ListField(child=serializers.CharField(max_length=500), max_length=20, required=False,
+                                 default=list, help_text="References of the evidence (receipts, file numbers).")
+
+
 class AppealFileSerializer(serializers.Serializer):
     grounds = serializers.CharField(max_length=10_000, help_text="Why the citizen says the record is wrong.")
+    claim = serializers.ChoiceField(choices=Appeal.Claim.values, required=False, default=Appeal.Claim.WRONG,
+                                    help_text="'paid': the obligation was fulfilled (evidence required).")
+    evidence = EVIDENCE
+    late_reason = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="",
+                                        help_text="Required after the citizen's filing window: why it is accepted.")
+
+
+class AppealAnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=Appeal.Answer.values, help_text="confirm the report, or withdraw it.")
+    reasons = serializers.CharField(max_length=10_000)
+    evidence = EVIDENCE
 
 
 class AppealReasonsSerializer(serializers.Serializer):
@@ -54,7 +70,22 @@ class AppealSerializer(serializers.Serializer):
     decided_by = serializers.CharField(allow_blank=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_reasons = serializers.CharField(allow_blank=True)
+    claim = serializers.CharField()
+    evidence = serializers.ListField(child=serializers.CharField())
+    late_reason = serializers.CharField(allow_blank=True)
+    source_due = serializers.DateField(allow_null=True, help_text="The reporting agency answers by this day.")
+    source_answer = serializers.CharField(allow_blank=True)
+    source_answered_at = serializers.DateTimeField(allow_null=True)
+    source_reasons = serializers.CharField(allow_blank=True)
+    source_evidence = serializers.ListField(child=serializers.CharField())
+    suspended_at = serializers.DateTimeField(allow_null=True, help_text="When a missed deadline suspended the "
+                                                                        "contested points.")
     transitions = AppealTransitionSerializer(many=True, source="transitions.all")
+
+
+class OfficeAppealSerializer(AppealSerializer):
+    """What officials and the filing office see: the appeal and the citizen's standing now."""
+
     score = serializers.IntegerField(source="citizen.score", allow_null=True, help_text="The citizen's score now.")
     grade = serializers.CharField(source="citizen.grade", help_text="The citizen's grade now.")
 
@@ -67,16 +98,20 @@ def appeal_get(*, appeal_id: int) -> Appeal:
     return appeal
 
 
-def _appeal_response(appeal: Appeal, code=status.HTTP_200_OK) -> Response:
-    appeal = appeal_get(appeal_id=appeal.pk)  # fresh, with the citizen's new standing
-    return Response(AppealSerializer(appeal).data, status=code)
+def _appeal_response(appeal: Appeal, code=status.HTTP_200_OK, source=False) -> Response:
+    """The appeal, fresh; an agency (``source``: the reporting one or the filing office) does not see the
+    citizen's standing."""
+    appeal = appeal_get(appeal_id=appeal.pk)
+    serializer = AppealSerializer if source else OfficeAppealSerializer
+    return Response(serializer(appeal).data, status=code)
 
 
 class EventAppealView(APIView):
     permission_classes = [FileAppeal]
 
     @extend_schema(operation_id="events_appeal", tags=["appeals"], parameters=[EVENT_ID],
-                   request=AppealFileSerializer, responses={201: AppealSerializer, **errors(400, 404, 409, 415)},
+                   request=AppealFileSerializer, responses={201: OfficeAppealSerializer,
+                                                            **errors(400, 404, 409, 415)},
                    summary="File an appeal against an event",
                    description="On the citizen's behalf. The decision deadline comes from the policy; while the "
                                "appeal is open, eligibility answers say the decision is under appeal.")
@@ -84,23 +119,65 @@ class EventAppealView(APIView):
         serializer = AppealFileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actor, _ = request_actor(request)
-        appeal = services.appeal_file(event=event_get(event_id=event_id), grounds=serializer.validated_data["grounds"],
-                                      by=actor, channel=Appeal.Channel.API)
-        return _appeal_response(appeal, status.HTTP_201_CREATED)
+        data = serializer.validated_data
+        appeal = services.appeal_file(event=event_get(event_id=event_id), grounds=data["grounds"], by=actor,
+                                      channel=Appeal.Channel.API, claim=data["claim"], evidence=data["evidence"],
+                                      late_reason=data["late_reason"])
+        return _appeal_response(appeal, status.HTTP_201_CREATED, source=request_agency(request) is not None)
 
 
 class AppealView(APIView):
     permission_classes = [ReadAppeal]
 
     @extend_schema(operation_id="appeals_get", tags=["appeals"], parameters=[APPEAL_ID],
-                   responses={200: AppealSerializer, **errors(404)}, summary="An appeal and its history")
+                   responses={200: OfficeAppealSerializer, **errors(404)}, summary="An appeal and its history",
+                   description="Officials, the office that filed it, and the agency whose report it contests "
+                               "(without the citizen's standing); anyone else: 404.")
     def get(self, request, appeal_id: int):
         appeal = appeal_get(appeal_id=appeal_id)
         agency = request_agency(request)
-        if agency is not None and appeal.filed_by != agency.code:
-            raise NotFound(f"No appeal with id {appeal_id} filed by {agency.code}.")
+        if agency is not None and appeal.filed_by != agency.code and appeal.event.agency_id != agency.pk:
+            raise NotFound(f"No appeal with id {appeal_id} filed by or against {agency.code}.")
         log_read(request, citizen=appeal.citizen, action="appeal.read", purpose=f"appeal {appeal.pk}")
-        return _appeal_response(appeal)
+        return _appeal_response(appeal, source=agency is not None)
+
+
+class AgencyAppealsView(APIView):
+    """The reporting agency's inbox: appeals against its own reports."""
+
+    permission_classes = [AnswerAppeal]
+
+    @extend_schema(operation_id="agency_appeals", tags=["appeals"],
+                   responses={200: AppealSerializer(many=True), **errors(400)},
+                   parameters=[OpenApiParameter("open", bool, description="Only appeals still open.")],
+                   summary="Appeals against my reports (reporting agencies)",
+                   description="Newest first. Answer each with POST /appeals/{id}/answer/ by its source_due.")
+    def get(self, request):
+        only_open = request.query_params.getlist("open")
+        if only_open not in ([], ["true"], ["false"]):
+            raise ValidationFailed("'open' is true or false.", field_errors={"open": ["true or false"]})
+        appeals = Appeal.objects.filter(event__agency=request_agency(request)).select_related("citizen")
+        if only_open == ["true"]:
+            appeals = appeals.filter(state__in=Appeal.OPEN_STATES)
+        appeals = appeals.prefetch_related("transitions").order_by("-filed_at", "-id")[:500]
+        return Response(AppealSerializer(appeals, many=True).data)
+
+
+class AppealAnswerView(APIView):
+    permission_classes = [AnswerAppeal]
+
+    @extend_schema(operation_id="appeals_answer", tags=["appeals"], parameters=[APPEAL_ID],
+                   request=AppealAnswerSerializer, responses={200: AppealSerializer, **errors(400, 404, 409, 415)},
+                   summary="Answer an appeal against my report: confirm or withdraw",
+                   description="Only the agency that reported the contested event; any other gets 404. "
+                               "'withdraw' retracts the report (its points are reversed).")
+    def post(self, request, appeal_id: int):
+        serializer = AppealAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        appeal = services.appeal_answer(appeal=appeal_get(appeal_id=appeal_id), agency=request_agency(request),
+                                        answer=data["answer"], reasons=data["reasons"], evidence=data["evidence"])
+        return _appeal_response(appeal, source=True)
 
 
 def _decision_view(action: str, service, summary: str):
@@ -108,7 +185,8 @@ def _decision_view(action: str, service, summary: str):
         permission_classes = [DecideAppeal]
 
         @extend_schema(operation_id=f"appeals_{action}", tags=["appeals"], parameters=[APPEAL_ID],
-                       request=AppealReasonsSerializer, responses={200: AppealSerializer, **errors(400, 404, 409, 415)},
+                       request=AppealReasonsSerializer,
+                       responses={200: OfficeAppealSerializer, **errors(400, 404, 409, 415)},
                        summary=summary)
         def post(self, request, appeal_id: int):
             serializer = AppealReasonsSerializer(data=request.data)
@@ -159,3 +237,40 @@ class EventCorrectView(APIView):
                                reason=data["reason"], occurred_at=data.get("occurred_at"),
                                by=request.user.get_username(), user=request.user)
         return Response(CorrectionResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class LiftSerializer(serializers.Serializer):
+    event_type = serializers.CharField(max_length=64, help_text="A type whose policy 'lifts' names the event's.")
+    resident_id = serializers.CharField(max_length=18, help_text="The person of the lifted event (a cross-check).")
+    attributes = AttributesField(help_text="The lifting event's attributes, with its payment date.")
+    idempotency_key = serializers.CharField(max_length=128)
+
+
+class LiftResultSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField(source="event.pk", help_text="The lifting event.")
+    lifts = serializers.IntegerField(source="event.lifts_id", help_text="The lifted event (it stays on record).")
+    entries = EntrySerializer(many=True, help_text="Entries the lift wrote.")
+    created = serializers.BooleanField()
+
+
+class EventLiftView(APIView):
+    permission_classes = [LiftEvent]
+
+    @extend_schema(operation_id="events_lift", tags=["events"], parameters=[EVENT_ID], request=LiftSerializer,
+                   responses={201: LiftResultSerializer, 200: LiftResultSerializer,
+                              **errors(400, 403, 404, 409, 415, 422)},
+                   summary="Record that the obligation of an event was fulfilled (e.g. a judgment paid)",
+                   description="The agency that reported the event, or an official on the citizen's proof. The "
+                               "deduction ends as of the payment day with a 'lifted' entry; the event stays on "
+                               "record. All or nothing; the same key answers the first result (200).")
+    def post(self, request, event_id: int):
+        serializer = LiftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        agency = request_agency(request)
+        result = event_lift(event=event_get(event_id=event_id), event_type=data["event_type"],
+                            resident_id=data["resident_id"], attributes=data["attributes"],
+                            idempotency_key=data["idempotency_key"], agency=agency,
+                            user=None if agency is not None else request.user)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(LiftResultSerializer(result).data, status=code)

@@ -1,6 +1,8 @@
 """Forms officials fill in to file and decide appeals (the services do the rest)."""
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from appeals.models import Appeal
 from points.models import Event
 
 
@@ -9,6 +11,21 @@ class AppealFileForm(forms.Form):
                                help_text="The number of the contested event, as shown on the citizen's ledger.")
     grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
                               help_text="Why the citizen says the record is wrong, in their words.")
+    claim = forms.ChoiceField(label=_("Claim"), choices=Appeal.Claim.choices, initial=Appeal.Claim.WRONG,
+                              required=False)
+
+    def clean_claim(self):
+        return self.cleaned_data["claim"] or Appeal.Claim.WRONG
+
+    evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text=_("One reference a line (receipt, transfer, file number); required for a "
+                                           "claim of payment."))
+    late_reason = forms.CharField(label=_("Reason to accept a late appeal"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text=_("Required when the citizen's time to appeal has passed."))
+
+    def clean_evidence(self):
+        return [line.strip() for line in self.cleaned_data["evidence"].splitlines() if line.strip()]
 
     def clean_event(self):
         try:

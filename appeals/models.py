@@ -1,29 +1,44 @@
-"""Appeals against events, and the history of every step an appeal took."""
+"""Appeals against events, the history of every step an appeal took, and the notices its moments send."""
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
-from points.models import Event
+from points.models import Agency, Event
+
+OPEN = ["filed", "under_review", "escalated"]
 
 
 class Appeal(models.Model):
     """A citizen contests an event on their record; an official decides it with written reasons.
 
     States: filed → under_review → upheld (the event is voided and its points restored) or
-    rejected. Only ``appeals.services`` changes an appeal; each change adds an ``AppealTransition``.
+    rejected. The agency that reported the event is asked to confirm or withdraw it by
+    ``source_due``; when that day or the decision ``deadline`` passes first, the deduction is
+    suspended and the appeal is escalated to the supervisors' queue, from where it is decided.
+    Only ``appeals.services`` changes an appeal; each change adds an ``AppealTransition``.
     """
 
     class State(models.TextChoices):
-        FILED = "filed", "filed"
-        UNDER_REVIEW = "under_review", "under review"
-        UPHELD = "upheld", "upheld"
-        REJECTED = "rejected", "rejected"
+        FILED = "filed", _("filed")
+        UNDER_REVIEW = "under_review", _("under review")
+        ESCALATED = "escalated", _("escalated: a deadline passed, deduction suspended")
+        UPHELD = "upheld", _("upheld")
+        REJECTED = "rejected", _("rejected")
 
     class Channel(models.TextChoices):
         ADMIN = "admin", "filed by an official (admin)"
         API = "api", "filed through the API"
 
-    OPEN_STATES = (State.FILED, State.UNDER_REVIEW)
+    class Claim(models.TextChoices):
+        WRONG = "wrong", _("the record is wrong")
+        PAID = "paid", _("the obligation was fulfilled (paid)")
+
+    class Answer(models.TextChoices):
+        CONFIRM = "confirm", _("confirmed by the source")
+        WITHDRAW = "withdraw", _("withdrawn by the source")
+
+    OPEN_STATES = (State.FILED, State.UNDER_REVIEW, State.ESCALATED)
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="appeals")
     citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="appeals")
@@ -37,6 +52,18 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reasons = models.TextField(blank=True)
     policy_version = models.CharField(max_length=64, help_text="The policy whose deadline applied.")
+    claim = models.CharField(max_length=8, choices=Claim.choices, default=Claim.WRONG)
+    evidence = models.JSONField(default=list, blank=True, help_text="References of the citizen's evidence.")
+    late_reason = models.TextField(blank=True, help_text="Why an appeal filed after the citizen's window was accepted.")
+    source_due = models.DateField(null=True, blank=True,
+                                  help_text="The reporting agency answers by this day (none: no outside source).")
+    source_answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    source_answered_at = models.DateTimeField(null=True, blank=True)
+    source_answered_by = models.CharField(max_length=150, blank=True)
+    source_reasons = models.TextField(blank=True)
+    source_evidence = models.JSONField(default=list, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When a missed deadline suspended the contested deduction.")
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -46,11 +73,11 @@ class Appeal(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["event"], condition=Q(state__in=["filed", "under_review"]), name="appeal_one_open_per_event"
+                fields=["event"], condition=Q(state__in=OPEN), name="appeal_one_open_per_event"
             ),
             models.CheckConstraint(
                 name="appeal_decision_complete",
-                condition=Q(state__in=["filed", "under_review"], decided_at__isnull=True)
+                condition=Q(state__in=OPEN, decided_at__isnull=True)
                 | (Q(state__in=["upheld", "rejected"], decided_at__isnull=False) & ~Q(decision_reasons="")),
             ),
             # Separation of duties (officials.duties): whoever files an appeal does not decide it.
@@ -68,6 +95,10 @@ class Appeal(models.Model):
     def is_overdue(self, today) -> bool:
         return self.is_open and self.deadline < today
 
+    def source_overdue(self, today) -> bool:
+        """The reporting agency was asked and has not answered by its day."""
+        return self.is_open and self.source_due is not None and not self.source_answer and self.source_due < today
+
 
 class AppealTransition(models.Model):
     """One step of an appeal: who moved it from which state to which, when, and why."""
@@ -84,3 +115,33 @@ class AppealTransition(models.Model):
 
     def __str__(self):
         return f"{self.from_state or 'new'} → {self.to_state} by {self.by}"
+
+
+class AppealNotice(models.Model):
+    """What an appeal's moment tells someone other than the citizen: the reporting agency (its inbox,
+    also ``GET /api/v1/agency/appeals/``) or the supervisors. The citizen hears through ``notices``
+    whenever their points move (suspension, reinstatement)."""
+
+    class Recipient(models.TextChoices):
+        AGENCY = "agency", _("the reporting agency")
+        SUPERVISORS = "supervisors", _("the supervisors' queue")
+
+    class Moment(models.TextChoices):
+        FILED = "filed", _("appeal filed: answer requested")
+        ESCALATED = "escalated", _("deadline passed: deduction suspended")
+        DECIDED = "decided", _("appeal decided")
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="inbox_entries")
+    recipient = models.CharField(max_length=12, choices=Recipient.choices)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    moment = models.CharField(max_length=10, choices=Moment.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["appeal", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "recipient", "moment"], name="appeal_notice_once")]
+
+    def __str__(self):
+        return f"{self.subject} ({self.get_recipient_display()})"

@@ -1,4 +1,12 @@
-"""Writes: filing and deciding appeals. Each step is one transaction and one AppealTransition.
+"""Writes: filing, answering and deciding appeals, and the deadline job. Each step is one
+transaction and one AppealTransition.
+
+Disputes go to the source (FCRA §611 as the model): filing asks the agency that reported the
+event to ``confirm`` (with reasons and evidence) or ``withdraw`` (its report is retracted) within
+the policy's ``source_answer_days``; the office decides within ``appeal_deadline_days``. When
+either day passes first (``appeals_deadlines``), the contested points are suspended
+(``points.services.event_suspend``) and the appeal goes to the supervisors' queue (``escalated``);
+rejecting it later reinstates them, upholding it leaves them reversed.
 
 ``appeal_uphold`` voids the event through ``points.services.event_void`` — the one reversal
 mechanism — so reversal entries restore the exact earlier score, the grade is recomputed and
@@ -10,36 +18,56 @@ did not file it, nor propose or approve the contested adjustment; the reviewer m
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from appeals.models import Appeal, AppealTransition
+from appeals.models import Appeal, AppealNotice, AppealTransition
 from officials.duties import check_may_decide
-from points.exceptions import InvalidState, ValidationFailed
-from points.models import Event
-from points.services import ENROLMENT_EVENT_TYPE, event_void
+from points.exceptions import InvalidState, NotFound, ValidationFailed
+from points.models import Agency, Event
+from points.services import ENROLMENT_EVENT_TYPE, event_reinstate, event_retract, event_suspend, event_void
 from rules.registry import current_policy
 
 State = Appeal.State
+DEADLINE_ACTOR = "deadlines"  # who the deadline job acts as, in transitions
+MAX_EVIDENCE = 20
 
 
 def appeal_file(*, event: Event, grounds: str, by: str, channel: str = Appeal.Channel.ADMIN,
-                now: datetime.datetime | None = None) -> Appeal:
-    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadline."""
+                now: datetime.datetime | None = None, claim: str = Appeal.Claim.WRONG, evidence=(),
+                late_reason: str = "") -> Appeal:
+    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadlines.
+
+    A claim that the obligation was fulfilled (``claim="paid"``) needs evidence references. An
+    appeal filed after the citizen's window (``citizen_filing_days`` from the report) is accepted
+    only with the official's written ``late_reason``. The reporting agency is asked to answer.
+    """
     now = now or timezone.now()
-    grounds = _required(grounds, "grounds", "The grounds of the appeal are required.")
+    grounds = _required(grounds, "grounds", _("The grounds of the appeal are required."))
     if channel not in Appeal.Channel.values:
         raise ValidationFailed(f"Unknown channel '{channel}'.", field_errors={"channel": ["unknown channel"]})
-    policy = current_policy()
-    deadline = timezone.localdate(now) + datetime.timedelta(days=policy.appeal_deadline_days)
+    if claim not in Appeal.Claim.values:
+        raise ValidationFailed(_("Unknown claim."), field_errors={"claim": [", ".join(Appeal.Claim.values)]})
+    evidence = _evidence(evidence, required=claim == Appeal.Claim.PAID)
+    policy, today = current_policy(), timezone.localdate(now)
     try:
         with transaction.atomic():
-            event = Event.objects.select_for_update().get(pk=event.pk)
+            event = Event.objects.select_for_update().select_related("agency").get(pk=event.pk)
             _check_appealable(event)
+            late_reason = _check_window(event, today, late_reason, policy)
+            source = event.agency.kind != Agency.Kind.SYSTEM
             appeal = Appeal.objects.create(
                 event=event, citizen_id=event.citizen_id, filed_by=by, filed_at=now, channel=channel,
-                grounds=grounds, deadline=deadline, policy_version=policy.version,
+                grounds=grounds, deadline=today + datetime.timedelta(days=policy.appeal_deadline_days),
+                policy_version=policy.version, claim=claim, evidence=evidence, late_reason=late_reason,
+                source_due=today + datetime.timedelta(days=policy.source_answer_days) if source else None,
             )
-            _transition(appeal, "", State.FILED, by, now, grounds)
+            reasons = grounds if not late_reason else _("%(grounds)s (Filed late; accepted because: %(reason)s)") % {
+                "grounds": grounds, "reason": late_reason}
+            _transition(appeal, "", State.FILED, by, now, reasons)
+            if source:
+                _notify_source(appeal, AppealNotice.Moment.FILED, now)
     except IntegrityError:
         # Another official filed against the same event at the same moment.
         raise InvalidState(f"Event {event.pk} already has an open appeal.") from None
@@ -57,6 +85,107 @@ def _check_appealable(event: Event) -> None:
                            extra={"appeal_id": open_appeal.pk})
 
 
+def _evidence(evidence, *, required: bool) -> list:
+    if not isinstance(evidence, list | tuple) or len(evidence) > MAX_EVIDENCE or not all(
+            isinstance(item, str) and item.strip() and len(item) <= 500 for item in evidence):
+        raise ValidationFailed(_("Evidence is a list of up to 20 references (receipt numbers, file names)."),
+                               field_errors={"evidence": ["list of 1 to 500 characters each, at most 20"]})
+    if required and not evidence:
+        raise ValidationFailed(_("A claim of payment needs evidence (a receipt or transfer reference)."),
+                               field_errors={"evidence": ["required"]})
+    return [item.strip() for item in evidence]
+
+
+def _check_window(event: Event, today: datetime.date, late_reason, policy) -> str:
+    """The official's reason for accepting a late appeal ('' when in time); refuses a late one without it."""
+    window_end = timezone.localdate(event.reported_at) + datetime.timedelta(days=policy.citizen_filing_days)
+    if today <= window_end:
+        return ""
+    if not isinstance(late_reason, str) or not late_reason.strip():
+        raise ValidationFailed(
+            _("The citizen's time to appeal ended on %(day)s; a late appeal needs the official's written reason.")
+            % {"day": window_end.isoformat()}, field_errors={"late_reason": ["required for a late appeal"]})
+    return late_reason.strip()
+
+
+def appeal_answer(*, appeal: Appeal, agency: Agency, answer: str, reasons: str, evidence=(),
+                  now: datetime.datetime | None = None) -> Appeal:
+    """The reporting agency answers a dispute: ``confirm`` its report (reasons and evidence) or
+    ``withdraw`` it (the report is retracted through the one reversal mechanism).
+
+    Any other agency is told the appeal does not exist (no probing). Late answers are recorded as late.
+    """
+    now = now or timezone.now()
+    if answer not in Appeal.Answer.values:
+        raise ValidationFailed(_("The answer is confirm or withdraw."), field_errors={"answer": ["confirm, withdraw"]})
+    reasons = _required(reasons, "reasons", _("Written reasons are required to answer an appeal."))
+    evidence = _evidence(evidence, required=answer == Appeal.Answer.CONFIRM)
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("event").filter(pk=appeal.pk).first()
+        if appeal is None or appeal.event.agency_id != agency.pk:
+            raise NotFound(f"No appeal with id {getattr(appeal, 'pk', '')} against a report of {agency.code}.")
+        if not appeal.is_open or appeal.source_answer:
+            raise InvalidState(_("Appeal #%(id)s is %(state)s and already answered or closed.")
+                               % {"id": appeal.pk, "state": appeal.get_state_display()}, extra={"state": appeal.state})
+        if answer == Appeal.Answer.WITHDRAW and appeal.event.status == Event.Status.APPLIED:
+            event_retract(event=appeal.event, agency=agency, now=now,
+                          reason=_("Withdrawn by %(code)s in answer to appeal #%(id)s: %(reasons)s")
+                          % {"code": agency.code, "id": appeal.pk, "reasons": reasons})
+        appeal.source_answer, appeal.source_answered_at, appeal.source_answered_by = answer, now, agency.code
+        appeal.source_reasons, appeal.source_evidence = reasons, evidence
+        appeal.save(update_fields=["source_answer", "source_answered_at", "source_answered_by", "source_reasons",
+                                   "source_evidence"])
+        _transition(appeal, appeal.state, appeal.state, agency.code, now, _answer_text(appeal, now))
+    return appeal
+
+
+def _answer_text(appeal: Appeal, now) -> str:
+    text = _("%(code)s %(answer)s its report. Reasons: %(reasons)s") % {
+        "code": appeal.source_answered_by, "answer": _("confirmed") if appeal.source_answer == "confirm"
+        else _("withdrew"), "reasons": appeal.source_reasons}
+    if appeal.source_evidence:
+        text += " " + _("Evidence: %(refs)s.") % {"refs": "; ".join(appeal.source_evidence)}
+    if appeal.source_due and timezone.localdate(now) > appeal.source_due:
+        text += " " + _("(Answered after its deadline of %(day)s.)") % {"day": appeal.source_due.isoformat()}
+    return text
+
+
+def appeals_deadlines(*, now: datetime.datetime | None = None) -> list[Appeal]:
+    """Escalate every open appeal whose source answer or decision is overdue; the escalated ones.
+
+    The contested points are suspended, the appeal moves to ``escalated`` (the supervisors' queue),
+    and the supervisors and the source are told. Idempotent: an escalated appeal is never taken again.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = Appeal.objects.filter(state__in=[State.FILED, State.UNDER_REVIEW], suspended_at__isnull=True).filter(
+        Q(source_due__lt=today, source_answer="") | Q(deadline__lt=today))
+    return [appeal for appeal in (_escalate(pk, today, now) for pk in due.order_by("pk").values_list("pk", flat=True))
+            if appeal is not None]
+
+
+def _escalate(pk: int, today, now) -> Appeal | None:
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("event").get(pk=pk)
+        if appeal.state not in (State.FILED, State.UNDER_REVIEW) or appeal.suspended_at is not None:
+            return None  # a concurrent run or a decision got there first
+        if appeal.source_overdue(today):
+            why = _("%(code)s did not answer by %(day)s") % {"code": appeal.event.agency.code,
+                                                               "day": appeal.source_due.isoformat()}
+        else:
+            why = _("the office did not decide by %(day)s") % {"day": appeal.deadline.isoformat()}
+        reasons = _("Appeal #%(id)s: %(why)s; the deduction is suspended pending appeal.") % {
+            "id": appeal.pk, "why": why}
+        if appeal.event.status == Event.Status.APPLIED:
+            event_suspend(event=appeal.event, reason=reasons, now=now)
+        appeal.suspended_at = now
+        _move(appeal, State.ESCALATED, DEADLINE_ACTOR, now, reasons, fields=["suspended_at"])
+        _notify(appeal, AppealNotice.Recipient.SUPERVISORS, None, AppealNotice.Moment.ESCALATED, now, reasons)
+        if appeal.source_due is not None:
+            _notify_source(appeal, AppealNotice.Moment.ESCALATED, now, reasons)
+        return appeal
+
+
 def appeal_start_review(*, appeal: Appeal, by: str, reasons: str = "",
                         now: datetime.datetime | None = None) -> Appeal:
     """An official takes the appeal up: filed → under review."""
@@ -71,9 +200,10 @@ def appeal_uphold(*, appeal: Appeal, reasons: str, by: str, now: datetime.dateti
     now = now or timezone.now()
     reasons = _required(reasons, "reasons", "Written reasons are required to uphold an appeal.")
     with transaction.atomic():
-        appeal = _locked(appeal, State.UNDER_REVIEW, "uphold", by)
+        appeal = _locked(appeal, DECIDABLE, "uphold", by)
         event = Event.objects.get(pk=appeal.event_id)
         if event.status == Event.Status.APPLIED:
+            # A suspended deduction has nothing left to reverse: the suspension stands as its reversal.
             event_void(event=event, reason=f"Appeal #{appeal.pk} upheld: {reasons}", by=by, now=now)
         else:
             # The agency withdrew the report while the appeal was open: its points are already restored.
@@ -86,7 +216,12 @@ def appeal_reject(*, appeal: Appeal, reasons: str, by: str, now: datetime.dateti
     now = now or timezone.now()
     reasons = _required(reasons, "reasons", "Written reasons are required to reject an appeal.")
     with transaction.atomic():
-        appeal = _locked(appeal, State.UNDER_REVIEW, "reject", by)
+        appeal = _locked(appeal, DECIDABLE, "reject", by)
+        event = Event.objects.get(pk=appeal.event_id)
+        if appeal.suspended_at is not None and event.status == Event.Status.APPLIED:
+            event_reinstate(event=event, now=now, reason=_(
+                "Appeal #%(id)s rejected: %(reasons)s The deduction suspended on %(day)s counts again.") % {
+                "id": appeal.pk, "reasons": reasons, "day": timezone.localdate(appeal.suspended_at).isoformat()})
         return _decide(appeal, State.REJECTED, by, now, reasons)
 
 
@@ -96,13 +231,17 @@ def _required(text, field: str, message: str) -> str:
     return text.strip()
 
 
-def _locked(appeal: Appeal, expected: str, action: str, by: str) -> Appeal:
-    """The appeal, locked, in the ``expected`` state, and ``by`` free to act on it (separation of duties)."""
+DECIDABLE = (State.UNDER_REVIEW, State.ESCALATED)
+
+
+def _locked(appeal: Appeal, expected, action: str, by: str) -> Appeal:
+    """The appeal, locked, in an ``expected`` state, and ``by`` free to act on it (separation of duties)."""
     appeal = Appeal.objects.select_for_update().select_related("event").get(pk=appeal.pk)
-    if appeal.state != expected:
+    expected = (expected,) if isinstance(expected, str) else expected
+    if appeal.state not in expected:
         raise InvalidState(
             f"Appeal #{appeal.pk} is {appeal.get_state_display()}; only an appeal that is "
-            f"{State(expected).label} can {action}.",
+            f"{' or '.join(str(State(e).label) for e in expected)} can {action}.",
             extra={"state": appeal.state},
         )
     check_may_decide(appeal, by)
@@ -111,7 +250,38 @@ def _locked(appeal: Appeal, expected: str, action: str, by: str) -> Appeal:
 
 def _decide(appeal: Appeal, state: str, by: str, now, reasons: str) -> Appeal:
     appeal.decided_by, appeal.decided_at, appeal.decision_reasons = by, now, reasons
-    return _move(appeal, state, by, now, reasons, fields=["decided_by", "decided_at", "decision_reasons"])
+    appeal = _move(appeal, state, by, now, reasons, fields=["decided_by", "decided_at", "decision_reasons"])
+    if appeal.source_due is not None:
+        _notify_source(appeal, AppealNotice.Moment.DECIDED, now, reasons)
+    return appeal
+
+
+def _notify_source(appeal: Appeal, moment: str, now, reasons: str = "") -> AppealNotice:
+    event = appeal.event
+    return _notify(appeal, AppealNotice.Recipient.AGENCY, event.agency_id, moment, now, reasons)
+
+
+def _notify(appeal: Appeal, recipient: str, agency_id, moment: str, now, reasons: str = "") -> AppealNotice:
+    """One notice per appeal, recipient and moment (the job may run twice: the second finds it)."""
+    words = {
+        AppealNotice.Moment.FILED: (
+            _("Appeal #%(id)s against your report #%(event)s: please confirm or withdraw by %(day)s"),
+            _("The citizen disputes event #%(event)s. Grounds: %(grounds)s. Answer with POST "
+              "/api/v1/appeals/%(id)s/answer/ by %(day)s: confirm with reasons and evidence, or withdraw the "
+              "report. Without an answer by then, the deduction is suspended pending appeal.")),
+        AppealNotice.Moment.ESCALATED: (
+            _("Appeal #%(id)s escalated: the deduction of event #%(event)s is suspended"),
+            _("%(reasons)s A supervisor decides it from the escalated queue.")),
+        AppealNotice.Moment.DECIDED: (
+            _("Appeal #%(id)s against your report #%(event)s was %(state)s"), _("Reasons: %(reasons)s")),
+    }[moment]
+    values = {"id": appeal.pk, "event": appeal.event_id, "grounds": appeal.grounds, "reasons": reasons,
+              "day": appeal.source_due.isoformat() if appeal.source_due else "", "state": appeal.get_state_display()}
+    notice, _created = AppealNotice.objects.get_or_create(
+        appeal=appeal, recipient=recipient, moment=moment,
+        defaults={"agency_id": agency_id, "subject": (words[0] % values)[:200], "body": words[1] % values,
+                  "created_at": now})
+    return notice
 
 
 def _move(appeal: Appeal, state: str, by: str, now, reasons: str, fields=()) -> Appeal:

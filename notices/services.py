@@ -41,6 +41,10 @@ _KINDS = {
     LedgerEntry.Kind.RULE: Notice.Kind.POINTS,
     LedgerEntry.Kind.REVERSAL: Notice.Kind.REVERSAL,
     LedgerEntry.Kind.EXPIRY: Notice.Kind.EXPIRY,
+    # Due process (appeals, lifts): told as the change of points they are, in their own words (wording._why).
+    LedgerEntry.Kind.SUSPENSION: Notice.Kind.REVERSAL,
+    LedgerEntry.Kind.LIFT: Notice.Kind.REVERSAL,
+    LedgerEntry.Kind.REINSTATEMENT: Notice.Kind.POINTS,
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
 ENQUEUE_CHUNK = 200  # notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK)

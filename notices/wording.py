@@ -4,6 +4,7 @@ Every sentence goes through gettext, with named placeholders, so that a translat
 """
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from points.models import LedgerEntry
 
@@ -71,6 +72,10 @@ def _why(entry, policy) -> str:
         return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) were reversed. Reason: %(reason)s") % values
     if entry.kind == LedgerEntry.Kind.EXPIRY:
         return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) no longer count: %(reason)s") % values
+    if entry.kind in _DUE_PROCESS:
+        original = entry.delta if entry.kind == LedgerEntry.Kind.REINSTATEMENT else -entry.delta
+        return _DUE_PROCESS[entry.kind] % {"points": f"{original:+d}", "rule": entry.rule_id, "title": title,
+                                           "reason": entry.reason}
     text = _("Why: rule %(rule)s (%(title)s), %(delta)+d points.") % values
     if rule is not None:
         text += " " + _("%(explanation)s Legal basis: %(basis)s.") % {"explanation": rule.explanation,
@@ -78,6 +83,17 @@ def _why(entry, policy) -> str:
     if entry.expires_on:
         text += " " + _("These points stop counting on %(date)s.") % {"date": entry.expires_on.isoformat()}
     return text
+
+
+_DUE_PROCESS = {
+    LedgerEntry.Kind.SUSPENSION: gettext_lazy(
+        "Why: the %(points)s points of rule %(rule)s (%(title)s) are suspended pending appeal: they do not count "
+        "until the appeal is decided. %(reason)s"),
+    LedgerEntry.Kind.REINSTATEMENT: gettext_lazy(
+        "Why: the %(points)s points of rule %(rule)s (%(title)s), suspended pending appeal, count again. %(reason)s"),
+    LedgerEntry.Kind.LIFT: gettext_lazy(
+        "Why: the %(points)s points of rule %(rule)s (%(title)s) are lifted. %(reason)s"),
+}
 
 
 def appealable(event, entries) -> bool:

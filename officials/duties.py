@@ -85,3 +85,10 @@ def check_may_decide(appeal, by: str) -> None:
     if by in adjustment_officials(appeal.event):
         raise Forbidden(_("Separation of duties: an official who proposed or approved the contested adjustment "
                           "cannot review or decide the appeal against it."))
+
+
+def check_may_lift(event, by: str) -> None:
+    """An official who filed an open appeal against the event acts for the citizen: another records the payment."""
+    if event.appeals.filter(state__in=["filed", "under_review", "escalated"], filed_by=by).exists():
+        raise Forbidden(_("Separation of duties: the official who filed the citizen's appeal against this event "
+                          "cannot also record that its obligation was fulfilled."))

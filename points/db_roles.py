@@ -48,8 +48,12 @@ PROTECTED = {
     "citizens_citizen": Protected(update_all_but=("id",)),
     "points_citizenrevision": Protected(),
     # Appeals move only through their transitions, which are append-only.
-    "appeals_appeal": Protected(update=("state", "decided_by", "decided_at", "decision_reasons")),
+    "appeals_appeal": Protected(update=(
+        "state", "decided_by", "decided_at", "decision_reasons", "source_answer", "source_answered_at",
+        "source_answered_by", "source_reasons", "source_evidence", "suspended_at",
+    )),
     "appeals_appealtransition": Protected(),
+    "appeals_appealnotice": Protected(),
     # Who read what, who did what in the admin.
     "audit_accesslog": Protected(),
     "django_admin_log": Protected(),

@@ -27,7 +27,8 @@ class ExpiryReport:
 def entries_due(*, today: datetime.date):
     """Live rule entries whose expiry day has come."""
     return LedgerEntry.objects.filter(
-        kind=LedgerEntry.Kind.RULE, expires_on__lte=today, reversed_by__isnull=True
+        kind__in=[LedgerEntry.Kind.RULE, LedgerEntry.Kind.REINSTATEMENT], expires_on__lte=today,
+        reversed_by__isnull=True
     )
 
 

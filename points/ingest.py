@@ -46,9 +46,11 @@ class IngestItem:
     fingerprint: str
     citizen: Citizen | None = None
     cleaned: dict | None = None
+    migrated: bool = False
 
 
-def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, workers: int = 1) -> IngestReport:
+def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, workers: int = 1,
+                  migrated: bool = False) -> IngestReport:
     """Apply ``(line number, text)`` pairs in batches; see the module docstring.
 
     ``workers`` > 1 spreads the work over that many processes (PostgreSQL; ``points.parallel``),
@@ -56,6 +58,8 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
     wrote is analysed if it changed by a tenth, once, for whoever reads it next, and a signed
     checkpoint of the ledger is appended to the store once the run is committed (``points.checkpoints``).
     """
+    if migrated and workers > 1:
+        raise ValidationFailed("Migrated records are loaded in one process (--workers 1).")
     with quiet_collector():
         if workers > 1:
             from points.parallel import events_ingest_parallel
@@ -63,7 +67,7 @@ def events_ingest(*, lines, batch_size: int = 500, progress=None, now=None, work
             report = events_ingest_parallel(lines=lines, workers=workers, batch_size=batch_size,
                                             progress=progress, now=now)
         else:
-            report = apply_batches(_chunks(lines, batch_size), now=now, progress=progress)
+            report = apply_batches(_chunks(lines, batch_size), now=now, progress=progress, migrated=migrated)
     bulk.analyze_if_stale(WRITTEN_TABLES)
     checkpoints.checkpoint_after_run()
     return report
@@ -86,7 +90,7 @@ ANALYZE_CHECK_EVERY = 20  # batches
 GROWTH_BEFORE_ANALYZE = 1.0
 
 
-def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
+def apply_batches(batches, *, now=None, progress=None, migrated: bool = False) -> IngestReport:
     """Apply batches of ``(line number, text)`` pairs one after the other; the counts of all.
 
     Every few batches, tables that have doubled since their last analysis are analysed, as
@@ -101,16 +105,21 @@ def apply_batches(batches, *, now=None, progress=None) -> IngestReport:
     for number, batch in enumerate(batches):
         if number % ANALYZE_CHECK_EVERY == 0:
             bulk.analyze_if_stale(GROWING_TABLES, growth=GROWTH_BEFORE_ANALYZE)
-        apply_batch(batch, agencies, report, now or timezone.now())
+        apply_batch(batch, agencies, report, now or timezone.now(), migrated)
         if progress:
             progress(len(batch))
     return report
 
 
-def apply_batch(batch, agencies, report: IngestReport, now) -> None:
-    """Apply one batch of ``(line number, text)`` pairs, adding what happened to ``report``."""
+def apply_batch(batch, agencies, report: IngestReport, now, migrated: bool = False) -> None:
+    """Apply one batch of ``(line number, text)`` pairs, adding what happened to ``report``.
+
+    ``migrated``: the lines come from an earlier register (events may predate enrolment; marked so).
+    """
     policy = current_policy()
     items = [item for item in (_parse(n, t, agencies, report) for n, t in batch) if item]
+    for item in items:
+        item.migrated = migrated
     items = _drop_replays(items, report)
     if not items:
         return
@@ -196,6 +205,7 @@ def _validate(item: IngestItem, citizens, policy, now, report) -> bool:
         item.cleaned = validate_report(
             agency=item.agency, citizen=item.citizen, event_type=item.data["event_type"],
             occurred_at=item.occurred_at, attributes=item.data.get("attributes") or {}, policy=policy, now=now,
+            migrated=item.migrated,
         )
     except ApplicationError as exc:
         report.rejected.append((item.line, exc.as_dict()))
@@ -216,7 +226,7 @@ def write_batch(items, policy, now) -> list:
         bulk.build(Event, citizen=i.citizen, event_type=i.data["event_type"], occurred_at=i.occurred_at,
                    reported_at=now, agency=i.agency, attributes=jsonable_attributes(i.cleaned),
                    idempotency_key=i.data["idempotency_key"], fingerprint=i.fingerprint,
-                   policy_version=policy.version)
+                   policy_version=policy.version, migrated=i.migrated)
         for i in items
     ])
     people = list({i.citizen.pk: i.citizen for i in items}.values())
@@ -240,7 +250,7 @@ def _report_one(item: IngestItem, report: IngestReport, now) -> None:
         result = event_report(
             agency=item.agency, resident_id=item.data["resident_id"], event_type=item.data["event_type"],
             occurred_at=item.occurred_at, attributes=item.data.get("attributes") or {},
-            idempotency_key=item.data["idempotency_key"], now=now,
+            idempotency_key=item.data["idempotency_key"], now=now, migrated=item.migrated,
         )
     except ApplicationError as exc:
         report.rejected.append((item.line, exc.as_dict()))

@@ -224,17 +224,28 @@ def expiry_date(rule, occurred_on: datetime.date):
     return rule.expires_after.after(occurred_on)
 
 
-def reverse_event(*, citizen, event, reason, at) -> list:
-    """A reversal entry for every entry of the event that still counts."""
-    live = event.entries.filter(reverses__isnull=True, reversed_by__isnull=True).order_by("id")
-    return [reverse_entry(citizen=citizen, entry=entry, reason=reason, at=at) for entry in live]
+def counting_entries(event):
+    """The event's entries whose points count now: its rule entries, reinstatements and lifts not undone."""
+    return event.entries.filter(kind__in=LedgerEntry.COUNTING_KINDS, reversed_by__isnull=True).order_by("id")
 
 
-def reverse_entry(*, citizen, entry, reason, at, kind=LedgerEntry.Kind.REVERSAL) -> LedgerEntry:
-    """Undo one entry exactly: reversals are never clamped, so the sum of deltas stays the score."""
+def reverse_event(*, citizen, event, reason, at, kind=LedgerEntry.Kind.REVERSAL) -> list:
+    """An entry of ``kind`` undoing every entry of the event that still counts."""
+    return [reverse_entry(citizen=citizen, entry=entry, reason=reason, at=at, kind=kind)
+            for entry in counting_entries(event)]
+
+
+def reverse_entry(*, citizen, entry, reason, at, kind=LedgerEntry.Kind.REVERSAL, event=None,
+                  expires_on=None) -> LedgerEntry:
+    """Undo one entry exactly: reversals are never clamped, so the sum of deltas stays the score.
+
+    ``event``: the event the undoing entry belongs to (default: the undone entry's; a lift belongs
+    to the lifting event). ``expires_on``: a reinstated deduction still expires when it would have.
+    """
     return append(
-        citizen=citizen, event=entry.event, rule_id=entry.rule_id, rule_title=entry.rule_title,
+        citizen=citizen, event=event or entry.event, rule_id=entry.rule_id, rule_title=entry.rule_title,
         policy_version=entry.policy_version, delta=-entry.delta, kind=kind, at=at, reverses=entry, reason=reason,
+        expires_on=expires_on,
     )
 
 

@@ -77,6 +77,13 @@ class Event(AppendOnlyModel):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by", db_index=False,
         help_text="The voided event this one replaces.",
     )
+    lifts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lifted_by", db_index=False,
+        help_text="The event whose deduction this one ends (an obligation fulfilled, per the policy's 'lifts').",
+    )
+    migrated = models.BooleanField(
+        default=False, help_text="Loaded from an earlier register: it happened before enrolment or before this system.",
+    )
 
     objects = EventQuerySet.as_manager()
 
@@ -94,6 +101,7 @@ class Event(AppendOnlyModel):
             models.Index(fields=["status"], name="event_status_not_applied", condition=~Q(status="applied")),
             models.Index(fields=["reported_by"], name="event_reported_by", condition=Q(reported_by__isnull=False)),
             models.Index(fields=["corrects"], name="event_corrects", condition=Q(corrects__isnull=False)),
+            models.Index(fields=["lifts"], name="event_lifts", condition=Q(lifts__isnull=False)),
         ]
 
     def __str__(self):
@@ -112,6 +120,14 @@ class LedgerEntry(AppendOnlyModel):
         RULE = "rule", "rule applied"
         REVERSAL = "reversal", "reversal"
         EXPIRY = "expiry", "expired"
+        SUSPENSION = "suspension", "suspended pending appeal"
+        REINSTATEMENT = "reinstated", "reinstated after appeal"
+        LIFT = "lifted", "lifted (obligation fulfilled)"
+
+    # Entries that undo an earlier one (``reverses`` is set).
+    UNDOING_KINDS = ("reversal", "expiry", "suspension", "reinstated", "lifted")
+    # Entries whose points count until something undoes them: what a withdrawal reverses.
+    COUNTING_KINDS = ("rule", "reinstated", "lifted")
 
     citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="ledger", db_index=False)
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="entries")
@@ -143,7 +159,8 @@ class LedgerEntry(AppendOnlyModel):
             models.CheckConstraint(name="ledger_delta_nonzero", condition=~Q(delta=0)),
             models.CheckConstraint(
                 name="ledger_reversal_links_entry",
-                condition=Q(kind__in=["reversal", "expiry"], reverses__isnull=False)
+                condition=Q(kind__in=["reversal", "expiry", "suspension", "reinstated", "lifted"],
+                            reverses__isnull=False)
                 | Q(kind__in=["opening", "rule"], reverses__isnull=True),
             ),
             models.UniqueConstraint(

@@ -68,6 +68,9 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
     policy = policy or current_policy()
     if not citizen.is_enrolled:
         raise NotEnrolled(f"Citizen {citizen.resident_id} is not enrolled and has no grade.")
+    if citizen.status != Citizen.Status.ACTIVE:  # as reports are refused (points.services._check_scorable)
+        raise NotEnrolled(f"Citizen {citizen.resident_id} is {citizen.get_status_display()}: no eligibility "
+                          "decision is given.")
     service = _service(policy, service_code)
     effect = service.effects[citizen.grade]
     reference = f"{service.file}:{service.line}"
@@ -84,6 +87,7 @@ def eligibility(*, citizen: Citizen, service_code: str, policy=None, under_appea
     if under_appeal_since:
         reason += (f" Decision under appeal since {under_appeal_since.isoformat()}: an appeal against an event "
                    "on this record is open, so act with care.")
+        reason += _suspension_note(citizen)
     return Decision(
         service=service.code, service_name=service.name, decision=effect.decision,
         grade=citizen.grade if disclose else None, score=citizen.score if disclose else None, reason=reason,
@@ -99,6 +103,19 @@ def _service(policy, service_code: str):
             field_errors={"service": [f"must be one of: {', '.join(sorted(policy.services))}"]},
         )
     return service
+
+
+def _suspension_note(citizen: Citizen) -> str:
+    """Says so when an open appeal's missed deadline suspended points of this record (asked only under appeal)."""
+    from django.utils.translation import gettext as _
+
+    from appeals.selectors import appeals_open  # the appeals app builds on this module
+
+    if citizen.pk is None:
+        return ""
+    suspended = list(appeals_open(citizen=citizen).filter(suspended_at__isnull=False).values_list("event_id", "pk"))
+    return "".join(" " + _("The points of event %(event)s are suspended pending appeal #%(appeal)s: the grade above "
+                           "does not count them.") % {"event": event, "appeal": appeal} for event, appeal in suspended)
 
 
 def _under_appeal_since(citizen: Citizen) -> datetime.date | None:

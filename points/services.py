@@ -145,20 +145,22 @@ def event_report(
     reported_by=None,
     now: datetime.datetime | None = None,
     corrects: Event | None = None,
+    migrated: bool = False,
 ) -> ReportResult:
     """Record one report and apply every rule it matches; atomic and idempotent.
 
     Resending the same key with the same content returns the original result
     (``created=False``); the same key with other content raises
     ``IdempotencyConflict``. ``corrects`` links a corrected report to the voided event it
-    replaces (``points.corrections``).
+    replaces (``points.corrections``). ``migrated``: the event comes from an earlier register and may
+    predate enrolment (``ingest_events --migrated``; docs/due-process.md, "Migrated records").
     """
     now = now or timezone.now()
     attributes = attributes or {}
     _check_key(idempotency_key)
     fingerprint = report_fingerprint(resident_id, event_type, occurred_at, attributes)
     report = _Report(agency, resident_id, event_type, occurred_at, attributes, idempotency_key, fingerprint,
-                     reported_by, now, corrects)
+                     reported_by, now, corrects, migrated)
     try:
         with transaction.atomic():
             return _report_locked(report, current_policy())
@@ -171,8 +173,11 @@ def event_report(
         raise
 
 
-def validate_report(*, agency, citizen, event_type, occurred_at, attributes, policy, now) -> dict:
-    """Check who may report what, when, about whom; return the cleaned attributes."""
+def validate_report(*, agency, citizen, event_type, occurred_at, attributes, policy, now, migrated=False) -> dict:
+    """Check who may report what, when, about whom; return the cleaned attributes.
+
+    A ``migrated`` event (loaded from an earlier register) may have occurred before enrolment.
+    """
     _check_agency_may_report(agency, event_type, policy)
     cleaned = _clean_attributes(policy, event_type, attributes)
     if not isinstance(occurred_at, datetime.datetime) or timezone.is_naive(occurred_at):
@@ -182,7 +187,7 @@ def validate_report(*, agency, citizen, event_type, occurred_at, attributes, pol
         raise ValidationFailed("occurred_at is in the future.",
                                field_errors={"occurred_at": ["must not be in the future"]})
     _check_scorable(citizen)
-    if occurred_at < citizen.enrolled_at:
+    if occurred_at < citizen.enrolled_at and not migrated:
         raise ValidationFailed("occurred_at is before the citizen was enrolled.",
                                field_errors={"occurred_at": ["must not be before enrolment"]})
     return cleaned
@@ -202,6 +207,7 @@ class _Report:
     reported_by: object
     now: datetime.datetime
     corrects: Event | None
+    migrated: bool = False
 
 
 def _report_locked(report: _Report, policy) -> ReportResult:
@@ -223,13 +229,13 @@ def _report_locked(report: _Report, policy) -> ReportResult:
         return _replay(report.agency, report.key, report.fingerprint)
     cleaned = validate_report(agency=report.agency, citizen=citizen, event_type=report.event_type,
                               occurred_at=report.occurred_at, attributes=report.attributes, policy=policy,
-                              now=report.now)
+                              now=report.now, migrated=report.migrated)
     ledger.record_policy_version(policy)
     event = Event.objects.create(
         citizen=citizen, event_type=report.event_type, occurred_at=report.occurred_at, reported_at=report.now,
         agency=report.agency, reported_by=report.reported_by, attributes=jsonable_attributes(cleaned),
         idempotency_key=report.key, fingerprint=report.fingerprint, policy_version=policy.version,
-        corrects=report.corrects,
+        corrects=report.corrects, migrated=report.migrated,
     )
     entries = ledger.apply_rules(citizen=citizen, event=event, attributes=cleaned, policy=policy, at=report.now)
     ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=report.now)
@@ -342,10 +348,56 @@ def event_void(*, event: Event, reason: str, by: str, now: datetime.datetime | N
 
 def event_withdraw(*, event: Event, status: str, reason: str, by: str,
                    now: datetime.datetime | None = None) -> list:
-    """The one reversal mechanism: reverse every live entry of the event and mark it."""
-    now = now or timezone.now()
+    """The one reversal mechanism: reverse every entry of the event that still counts and mark it."""
+    reason = _reason(reason)
+
+    def withdraw(citizen, event, now):
+        entries = ledger.reverse_event(citizen=citizen, event=event, reason=reason, at=now)
+        Event.objects.filter(pk=event.pk).update(
+            status=status, status_reason=reason, status_changed_at=now, status_changed_by=by
+        )
+        return entries
+
+    return _undo_locked(event, now, withdraw)
+
+
+def event_suspend(*, event: Event, reason: str, now: datetime.datetime | None = None) -> list:
+    """Stop counting the event's points while an appeal waits past a deadline (``appeals.services``).
+
+    Every entry that still counts gets an exact ``suspension`` entry; the event stays applied, so a
+    later decision either reinstates the points (``event_reinstate``) or voids the event, which then
+    has nothing left to reverse: the suspension stands as its reversal.
+    """
+    reason = _reason(reason)
+    return _undo_locked(event, now, lambda citizen, event, now: ledger.reverse_event(
+        citizen=citizen, event=event, reason=reason, at=now, kind=LedgerEntry.Kind.SUSPENSION))
+
+
+def event_reinstate(*, event: Event, reason: str, now: datetime.datetime | None = None) -> list:
+    """Count the suspended points again (the appeal was rejected): a ``reinstated`` entry undoing each
+    standing suspension, expiring when the original entry would have."""
+    reason = _reason(reason)
+
+    def reinstate(citizen, event, now):
+        suspended = (event.entries.filter(kind=LedgerEntry.Kind.SUSPENSION, reversed_by__isnull=True)
+                     .select_related("reverses").order_by("id"))
+        return [ledger.reverse_entry(citizen=citizen, entry=entry, reason=reason, at=now,
+                                     kind=LedgerEntry.Kind.REINSTATEMENT, expires_on=entry.reverses.expires_on)
+                for entry in suspended]
+
+    return _undo_locked(event, now, reinstate)
+
+
+def _reason(reason) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed("A written reason is required.", field_errors={"reason": ["required"]})
+    return reason.strip()
+
+
+def _undo_locked(event: Event, now, write) -> list:
+    """Run ``write(citizen, event, now)`` on an applied, non-enrolment event holding the citizen's row lock,
+    then store the new standing; returns the entries written."""
+    now = now or timezone.now()
     if event.event_type == ENROLMENT_EVENT_TYPE:
         raise InvalidState("An enrolment cannot be withdrawn.")
     policy = current_policy()
@@ -354,15 +406,13 @@ def event_withdraw(*, event: Event, status: str, reason: str, by: str,
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.status != Event.Status.APPLIED:
             raise InvalidState(f"Event {event.pk} is already {event.status}.")
-        entries = ledger.reverse_event(citizen=citizen, event=event, reason=reason.strip(), at=now)
-        Event.objects.filter(pk=event.pk).update(
-            status=status, status_reason=reason.strip(), status_changed_at=now, status_changed_by=by
-        )
+        entries = write(citizen, event, now)
         ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
     return entries
 
 
 __all__ = [
     "ApplicationError", "ReportResult", "citizen_enroll", "citizens_enroll_due", "event_report",
-    "event_retract", "event_void", "event_withdraw", "system_agency", "validate_report",
+    "event_reinstate", "event_retract", "event_suspend", "event_void", "event_withdraw", "system_agency",
+    "validate_report",
 ]

@@ -78,6 +78,8 @@ def _load(files: dict[str, str], directory: Path | None, problems: list[Problem]
         ceiling=grades.ceiling,
         grades=tuple(grades.bands),
         appeal_deadline_days=grades.appeal_deadline_days,
+        source_answer_days=grades.source_answer_days,
+        citizen_filing_days=grades.citizen_filing_days,
         agencies=MappingProxyType(events.agencies),
         event_types=MappingProxyType(events.event_types),
         rules=MappingProxyType(rules),

@@ -58,6 +58,16 @@ class EventType:
     system: bool = False
     file: str = ""
     line: int = 0
+    lifts: Lift | None = None
+
+
+@dataclass(frozen=True)
+class Lift:
+    """An event of this type fulfils an obligation: it ends the deduction of an ``event_type`` event
+    as of the day in its date attribute (``judgment_satisfied`` lifts ``unpaid_court_judgment``)."""
+
+    event_type: str
+    date_attribute: str
 
 
 @dataclass(frozen=True)
@@ -155,12 +165,14 @@ class Policy:
     floor: int | None
     ceiling: int | None
     grades: tuple[GradeBand, ...]
-    appeal_deadline_days: int
+    appeal_deadline_days: int  # the office's time to decide an appeal, from filing
     agencies: Mapping[str, str]
     event_types: Mapping[str, EventType]
     rules: Mapping[str, Rule]
     services: Mapping[str, Service]
     warnings: tuple[Problem, ...] = ()
+    source_answer_days: int = 10  # the reporting agency's time to confirm or withdraw a disputed report
+    citizen_filing_days: int = 60  # the citizen's time to appeal, from the report
     _engine_box: list = field(default_factory=list, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _memo_box: list = field(default_factory=list, repr=False)

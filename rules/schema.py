@@ -34,3 +34,9 @@ CITIZEN_FIELDS: dict[str, FieldType] = {
 }
 
 NAMESPACES = ("event", "citizen")
+
+# Fair rules: no condition may treat people differently by these attributes of theirs, whether
+# or not the register holds them (``rules check`` refuses the rule).
+PROTECTED_CITIZEN_ATTRIBUTES = ("sex", "ethnicity", "religion")
+# Allowed, but ``rules check`` warns: a place of residence can stand in for a protected attribute.
+SUSPECT_CITIZEN_ATTRIBUTES = ("district",)

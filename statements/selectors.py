@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from appeals.models import Appeal
 from appeals.selectors import citizen_appeals
@@ -207,6 +208,15 @@ def _line(entry: LedgerEntry, policy) -> StatementLine:
     )
 
 
+_DUE_PROCESS_LINES = {
+    LedgerEntry.Kind.SUSPENSION: _lazy("%(points)s: entry %(entry)s (%(title)s) is suspended pending appeal. "
+                                       "%(reason)s"),
+    LedgerEntry.Kind.REINSTATEMENT: _lazy("%(points)s: entry %(entry)s (%(title)s), suspended pending appeal, is "
+                                          "reinstated. %(reason)s"),
+    LedgerEntry.Kind.LIFT: _lazy("%(points)s: %(title)s lifted (entry %(entry)s). %(reason)s"),
+}
+
+
 def _line_text(entry, event_title, title, explanation, rule) -> str:
     event = entry.event
     points = f"{entry.delta:+d} points"
@@ -216,6 +226,9 @@ def _line_text(entry, event_title, title, explanation, rule) -> str:
         return f"{points}: entry {entry.reverses_id} ({title}) was reversed. Reason: {entry.reason}"
     if entry.kind == LedgerEntry.Kind.EXPIRY:
         return f"{points}: entry {entry.reverses_id} ({title}) stopped counting: {entry.reason}."
+    if entry.kind in _DUE_PROCESS_LINES:
+        return _DUE_PROCESS_LINES[entry.kind] % {"points": points, "entry": entry.reverses_id, "title": title,
+                                                 "reason": entry.reason}
     text = (f"{event_title}, reported by {event.agency.name} (event {event.pk}, occurred "
             f"{timezone.localdate(event.occurred_at).isoformat()}): rule {entry.rule_id} \"{title}\", {points}.")
     if event.corrects_id:
@@ -244,9 +257,28 @@ def _appeal_text(appeal: Appeal, today: datetime.date) -> str:
     filed = f"Appeal {appeal.pk} against event {appeal.event_id}, filed {timezone.localdate(appeal.filed_at)}"
     if appeal.state == Appeal.State.UPHELD:
         return (f"{filed}: upheld on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}; the event "
-                f"was voided and its points restored. Reasons: {appeal.decision_reasons}")
+                f"was voided and its points restored. Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
     if appeal.state == Appeal.State.REJECTED:
         return (f"{filed}: rejected on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}. "
-                f"Reasons: {appeal.decision_reasons}")
+                f"Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
     late = " The decision is overdue." if appeal.is_overdue(today) else ""
-    return f"{filed}: {appeal.get_state_display()}; a decision is due by {appeal.deadline}.{late}"
+    return f"{filed}: {appeal.get_state_display()}; a decision is due by {appeal.deadline}.{late}" + _source_text(
+        appeal, today)
+
+
+def _source_text(appeal: Appeal, today: datetime.date) -> str:
+    """What the reporting agency was asked and answered, and whether the points are suspended."""
+    text = ""
+    if appeal.source_answer:
+        text += " " + _("%(code)s answered on %(day)s: %(answer)s. Reasons: %(reasons)s") % {
+            "code": appeal.source_answered_by, "day": timezone.localdate(appeal.source_answered_at).isoformat(),
+            "answer": appeal.get_source_answer_display(), "reasons": appeal.source_reasons}
+        if appeal.source_evidence:
+            text += " " + _("Evidence: %(refs)s.") % {"refs": "; ".join(appeal.source_evidence)}
+    elif appeal.source_due and appeal.is_open:
+        text += " " + _("The reporting agency was asked to answer by %(day)s.") % {
+            "day": appeal.source_due.isoformat()}
+    if appeal.suspended_at and appeal.is_open:
+        text += " " + _("The contested points are suspended pending appeal since %(day)s.") % {
+            "day": timezone.localdate(appeal.suspended_at).isoformat()}
+    return text

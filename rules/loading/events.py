@@ -8,7 +8,7 @@ from types import MappingProxyType
 import yaml
 
 from rules.loading.reader import FileReader, type_name
-from rules.policy import AttributeSpec, EventType
+from rules.policy import AttributeSpec, EventType, Lift
 from rules.schema import VALUE_TYPES
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -30,13 +30,15 @@ def load_events(reader: FileReader, root) -> EventsSection:
     top.expect(("agencies", "event_types"))
     section.agencies = _agencies(reader, top.value_node("agencies"))
     types = reader.mapping(top.value_node("event_types"), "event_types") if top.has("event_types") else None
+    lifts: dict = {}  # event type name -> the Fields of its 'lifts' mapping, for located errors
     for name, (key_node, node) in (types.entries if types else {}).items():
         if not NAME.match(name):
             reader.report(key_node, f"event type name '{name}' must be lower_case letters, digits and _")
             continue
-        event_type = _event_type(reader, name, node, section.agencies)
+        event_type = _event_type(reader, name, node, section.agencies, lifts)
         if event_type is not None:
             section.event_types[name] = event_type
+    _check_lifts(lifts, section.event_types)
     return section
 
 
@@ -54,11 +56,11 @@ def _agencies(reader: FileReader, node) -> dict[str, str]:
     return result
 
 
-def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str]) -> EventType | None:
+def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str], lifts: dict) -> EventType | None:
     fields = reader.mapping(node, f"event type '{name}'")
     if fields is None:
         return None
-    fields.expect(("title", "description", "reported_by", "attributes"), ("system",))
+    fields.expect(("title", "description", "reported_by", "attributes"), ("system", "lifts"))
     system = fields.boolean("system", False)
     listed = fields.string_list("reported_by")
     reported_by = [code for code, item in listed or [] if _agency_ok(fields, code, item, agencies)]
@@ -77,7 +79,42 @@ def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str]) -
         system=bool(system),
         file=reader.file,
         line=node.start_mark.line + 1,
+        lifts=_lift(fields, name, lifts),
     )
+
+
+def _lift(fields, name: str, lifts: dict) -> Lift | None:
+    """``lifts: {event_type: ..., date_attribute: ...}``; checked against the other types in ``_check_lifts``."""
+    if not fields.has("lifts"):
+        return None
+    lift = fields.reader.mapping(fields.value_node("lifts"), f"'lifts' of event type '{name}'")
+    if lift is None:
+        return None
+    lift.expect(("event_type", "date_attribute"))
+    target, date_attribute = lift.text("event_type"), lift.text("date_attribute")
+    if target is None or date_attribute is None:
+        return None
+    lifts[name] = lift
+    return Lift(event_type=target, date_attribute=date_attribute)
+
+
+def _check_lifts(lifts: dict, event_types: dict[str, EventType]) -> None:
+    """A lift names another, known event type, and a required date attribute of its own type."""
+    for name, where in lifts.items():
+        event_type = event_types.get(name)
+        if event_type is None:
+            continue
+        lift = event_type.lifts
+        if lift.event_type == event_type.name:
+            where.error(where.value_node("event_type"), f"event type '{event_type.name}' cannot lift itself")
+        elif lift.event_type not in event_types:
+            where.error(where.value_node("event_type"), f"'{event_type.name}' lifts unknown event type "
+                                                        f"'{lift.event_type}'")
+        attribute = event_type.attributes.get(lift.date_attribute)
+        if attribute is None or attribute.type != "date" or not attribute.required:
+            where.error(where.value_node("date_attribute"),
+                        f"date_attribute '{lift.date_attribute}' must be a required date attribute of "
+                        f"'{event_type.name}'")
 
 
 def _agency_ok(fields, code: str, item, agencies: dict[str, str]) -> bool:

@@ -1,4 +1,10 @@
-"""grades.yaml: starting points, floor and ceiling, grade bands and the appeal deadline."""
+"""grades.yaml: starting points, floor and ceiling, grade bands and the due-process deadlines.
+
+``appeal_deadline_days``: days the points office has to decide an appeal, from filing;
+``source_answer_days``: days the reporting agency has to confirm or withdraw a disputed report;
+``citizen_filing_days``: days a citizen has to appeal, from the report (later only with an
+official's written reason).
+"""
 from __future__ import annotations
 
 import re
@@ -10,6 +16,7 @@ from rules.loading.reader import FileReader
 from rules.policy import GradeBand
 
 GRADE = re.compile(r"^[A-Z][A-Z0-9+-]{0,3}$")
+DEADLINES = {"appeal_deadline_days": 30, "source_answer_days": 10, "citizen_filing_days": 60}
 
 
 @dataclass
@@ -18,6 +25,8 @@ class GradesSection:
     floor: int | None = None
     ceiling: int | None = None
     appeal_deadline_days: int = 30
+    source_answer_days: int = 10
+    citizen_filing_days: int = 60
     bands: list[GradeBand] = field(default_factory=list)
 
 
@@ -26,13 +35,15 @@ def load_grades(reader: FileReader, root) -> GradesSection:
     top = reader.mapping(root, "grades.yaml")
     if top is None:
         return section
-    top.expect(("starting_points", "grades"), ("floor", "ceiling", "appeal_deadline_days"))
+    top.expect(("starting_points", "grades"), ("floor", "ceiling", *DEADLINES))
     section.starting_points = top.integer("starting_points", 0)
     section.floor = top.optional_integer("floor")
     section.ceiling = top.optional_integer("ceiling")
-    section.appeal_deadline_days = top.integer("appeal_deadline_days", 30)
-    if section.appeal_deadline_days < 1:
-        top.error(top.value_node("appeal_deadline_days"), "'appeal_deadline_days' must be at least 1")
+    for name, default in DEADLINES.items():
+        days = top.integer(name, default)
+        if days < 1:
+            top.error(top.value_node(name), f"'{name}' must be at least 1")
+        setattr(section, name, days)
     _check_limits(top, section)
     section.bands = _bands(reader, top.value_node("grades"))
     _check_bands(reader, top.value_node("grades"), section)

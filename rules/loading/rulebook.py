@@ -5,11 +5,12 @@ import re
 
 import yaml
 
+from rules.ast import And, Not, Or
 from rules.compiler import MAX_GROUPS_PER_RULE, MAX_PATHS_PER_EVENT, compile_rule, count_groups, max_paths
 from rules.grammar import ConditionSyntaxError, parse_condition
 from rules.loading.reader import FileReader
 from rules.policy import CAP_PERIODS, Cap, EventType, Rule
-from rules.schema import CITIZEN_FIELDS, FieldType
+from rules.schema import CITIZEN_FIELDS, PROTECTED_CITIZEN_ATTRIBUTES, SUSPECT_CITIZEN_ATTRIBUTES, FieldType
 from rules.typecheck import check_condition
 from rules.values import Duration
 
@@ -121,6 +122,8 @@ def _condition(fields, event_type: EventType | None, grades: list[str] | None):
     except ConditionSyntaxError as exc:
         fields.error(_condition_position(node, exc.col), str(exc))
         return None
+    if not _fair(fields, node, condition):
+        return None
     if event_type is not None:
         issues = check_condition(condition, _field_types(event_type, grades))
         for col, message in issues:
@@ -128,6 +131,35 @@ def _condition(fields, event_type: EventType | None, grades: list[str] | None):
         if issues:
             return None
     return condition
+
+
+def _fair(fields, node, condition) -> bool:
+    """Refuse conditions on protected attributes, warn on suspect ones; False if refused."""
+    fair = True
+    for field in _fields(condition):
+        if field.namespace != "citizen":
+            continue
+        where = _condition_position(node, field.col)
+        if field.name in PROTECTED_CITIZEN_ATTRIBUTES:
+            fields.error(where, f"condition on protected attribute '{field.path}': rules may not treat people "
+                                f"differently by {', '.join(PROTECTED_CITIZEN_ATTRIBUTES)}")
+            fair = False
+        elif field.name in SUSPECT_CITIZEN_ATTRIBUTES:
+            fields.reader.report(where, f"condition on '{field.path}': a place of residence can stand in for a "
+                                        "protected attribute; make sure the rule is fair and say why in its "
+                                        "legal_basis", fields.rule_id, severity="warning")
+    return fair
+
+
+def _fields(condition):
+    """Every field a condition names, in order."""
+    if isinstance(condition, (And, Or)):
+        for item in condition.items:
+            yield from _fields(item)
+    elif isinstance(condition, Not):
+        yield from _fields(condition.item)
+    else:
+        yield condition.field
 
 
 def _field_types(event_type: EventType, grades: list[str] | None) -> dict[str, FieldType]:

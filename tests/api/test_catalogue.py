@@ -45,7 +45,9 @@ def test_schema_is_openapi_3_and_names_every_endpoint(db):
             # due process (appeals/, statements/)
             "/api/v1/events/{event_id}/appeals/", "/api/v1/events/{event_id}/correct/", "/api/v1/appeals/{appeal_id}/",
             "/api/v1/appeals/{appeal_id}/review/", "/api/v1/appeals/{appeal_id}/uphold/",
-            "/api/v1/appeals/{appeal_id}/reject/", "/api/v1/citizens/{resident_id}/statement/"} == set(schema["paths"])
+            "/api/v1/appeals/{appeal_id}/reject/", "/api/v1/citizens/{resident_id}/statement/",
+            "/api/v1/events/{event_id}/lift/", "/api/v1/agency/appeals/", "/api/v1/appeals/{appeal_id}/answer/",
+            } == set(schema["paths"])
     post = schema["paths"]["/api/v1/events/"]["post"]
     assert {"201", "400", "401", "403", "404", "409", "422", "429"} <= set(post["responses"])
     assert set(schema["components"]["securitySchemes"]) == {"agencyToken", "officialBasic", "cookieAuth"}

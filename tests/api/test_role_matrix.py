@@ -33,7 +33,10 @@ TABLE = {
     ("api-policy", "get"):               (200, 200, 200, 200, 200, 200, 403, 403, 403, 401),
     ("api-events-appeal", "post"):       (403, 403, 201, 201, 403, 403, 403, 403, 403, 401),
     ("api-events-correct", "post"):      (403, 403, 403, 201, 403, 403, 403, 403, 403, 401),
-    ("api-appeal", "get"):               (403, 403, 200, 200, 200, 403, 403, 403, 403, 401),
+    ("api-events-lift", "post"):         (201, 403, 404, 201, 403, 403, 403, 403, 403, 401),
+    ("api-agency-appeals", "get"):       (200, 403, 200, 403, 403, 403, 403, 403, 403, 401),
+    ("api-appeal", "get"):               (200, 403, 200, 200, 200, 403, 403, 403, 403, 401),
+    ("api-appeal-answer", "post"):       (200, 403, 404, 403, 403, 403, 403, 403, 403, 401),
     ("api-appeal-review", "post"):       (403, 403, 403, 200, 403, 403, 403, 403, 403, 401),
     ("api-appeal-uphold", "post"):       (403, 403, 403, 200, 403, 403, 403, 403, 403, 401),
     ("api-appeal-reject", "post"):       (403, 403, 403, 200, 403, 403, 403, 403, 403, 401),
@@ -81,8 +84,10 @@ def scene(settings, make_citizen, agencies, as_agency, tokens):
     plain.is_staff = False
     plain.save()
     clients["non_staff"] = basic_client("non_staff")
+    judgment = as_agency("court").post("/api/v1/events/", report_body(
+        citizen, event_type="unpaid_court_judgment", key="scene-judgment")).json()["event_id"]
     return {"citizen": citizen, "event": events[0], "filed": filed.pk, "reviewing": reviewing.pk,
-            "clients": clients}
+            "judgment": judgment, "clients": clients}
 
 
 def _event(pk):
@@ -110,7 +115,13 @@ def request_for(endpoint, scene) -> tuple[str, dict | None]:
         "api-events-correct": (f"/api/v1/events/{event}/correct/",
                                {"attributes": {"case_number": SAMPLE_ATTRIBUTES["bribery_conviction"]["case_number"]
                                                + "-corrected"}, "reason": "Case number mistyped."}),
+        "api-events-lift": (f"/api/v1/events/{scene['judgment']}/lift/",
+                            {"event_type": "judgment_satisfied", "resident_id": rid, "idempotency_key": "matrix-lift",
+                             "attributes": {"case_number": "(2025) Su 1324 Zhi 9", "paid_on": "2025-03-02"}}),
+        "api-agency-appeals": ("/api/v1/agency/appeals/", None),
         "api-appeal": (f"/api/v1/appeals/{filed}/", None),
+        "api-appeal-answer": (f"/api/v1/appeals/{filed}/answer/",
+                              {"answer": "confirm", "reasons": "The judgment is final.", "evidence": ["(2025) Zhi 9"]}),
         "api-appeal-review": (f"/api/v1/appeals/{filed}/review/", {}),
         "api-appeal-uphold": (f"/api/v1/appeals/{reviewing}/uphold/", {"reasons": "Receipt shows payment."}),
         "api-appeal-reject": (f"/api/v1/appeals/{reviewing}/reject/", {"reasons": "The conviction is final."}),

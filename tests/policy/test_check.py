@@ -26,7 +26,7 @@ def test_all_problems_of_all_files_in_one_run(rules_command, draft):
         "[SN-ELDERLY-CARE]",
         f"{d}/rules.yaml:47:17: error: unknown event type 'bribery' (event types: elderly_care, helping_poor, "
         "drunk_driving_conviction, bribery_conviction, traffic_violation, volunteering, unpaid_court_judgment, "
-        "blood_donation, official_adjustment) [SN-BRIBERY]",
+        "blood_donation, official_adjustment, judgment_satisfied) [SN-BRIBERY]",
         f"{d}/rules.yaml:77:26: error: cannot compare float field 'event.hours' with boolean true [OWN-VOLUNTEERING]",
         f"{d}/services.yaml:36:7: error: service 'driving_licence' says nothing for grade D",
         f"{d}/services.yaml:39:7: error: unknown grade 'E' in service 'driving_licence' (grades: A, B, C, D)",

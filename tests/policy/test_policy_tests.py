@@ -113,7 +113,7 @@ def test_problems_in_test_files_are_located(rules_command, draft):
         "event would be refused",
         f"{t}/bad.yaml:4:14: error: unknown event type 'volunteer' (event types: elderly_care, helping_poor, "
         "drunk_driving_conviction, bribery_conviction, traffic_violation, volunteering, unpaid_court_judgment, "
-        "blood_donation, official_adjustment)",
+        "blood_donation, official_adjustment, judgment_satisfied)",
         f"{t}/bad.yaml:5:34: error: invalid value '2024-13-05': month must be in 1..12",
         f"{t}/bad.yaml:6:7: error: the citizen is under 14 on 2024-02-01: nobody under 14 is enrolled, so this "
         "event would be refused",

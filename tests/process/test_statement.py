@@ -65,7 +65,8 @@ def test_statement_lists_every_entry_in_plain_words(scenario):
         running += line.delta
         assert line.balance == running
     assert running == statement.score == sum(statement.totals.values())
-    assert statement.totals == {"opening": 1000, "rule": -105, "reversal": 85, "expiry": 70}
+    assert statement.totals == {"opening": 1000, "rule": -105, "reversal": 85, "expiry": 70, "suspension": 0,
+                                "reinstated": 0, "lifted": 0}
     by_rule = {line.rule_id: line for line in statement.lines if line.kind == "rule"}
     drunk = by_rule["SN-DRUNK-DRIVING"]
     assert drunk.agency == "Suining County People's Court" and drunk.expires_on == datetime.date(2028, 3, 5)
@@ -155,4 +156,5 @@ def test_statement_of_a_citizen_not_enrolled(make_citizen):
     assert (statement.lines, statement.appeals, statement.eligibility, statement.score) == ([], [], [], None)
     assert statement_pdf(statement).startswith(b"%PDF-")
     assert json.loads(json.dumps(statement.as_dict()))["totals"] == {"opening": 0, "rule": 0, "reversal": 0,
-                                                                      "expiry": 0}
+                                                                      "expiry": 0, "suspension": 0,
+                                                                      "reinstated": 0, "lifted": 0}

@@ -62,7 +62,7 @@ def test_every_rule_is_documented(shipped):
          "rules.yaml:5:17: error: unknown event type 'volunteer' (event types: elderly_care, helping_poor, "
          "drunk_driving_conviction, bribery_conviction, traffic_violation, volunteering, "
          "unpaid_court_judgment, "
-         "blood_donation, official_adjustment) [R1]"),
+         "blood_donation, official_adjustment, judgment_satisfied) [R1]"),
         (RULE + RULE[len("rules:\n"):],
          "rules.yaml:8:5: error: duplicate rule id 'R1' (first defined at line 2) [R1]"),
         (RULE + "    effective_from: 2024-06-01\n    effective_to: 2024-01-01\n",

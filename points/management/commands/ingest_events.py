@@ -24,6 +24,11 @@ class Command(BaseCommand):
             "--workers", type=int, default=1,
             help="Processes to spread the work over (PostgreSQL only; each person's reports stay in one, in order).",
         )
+        parser.add_argument(
+            "--migrated", action="store_true",
+            help="The file is an earlier register's list: its events may predate enrolment and are marked migrated "
+                 "(scored by the rules in force on the day each occurred; docs/due-process.md).",
+        )
 
     def handle(self, *args, file, rejects, batch_size, workers, **options):
         rejects = rejects or f"{file}.rejects.jsonl"
@@ -31,6 +36,8 @@ class Command(BaseCommand):
             raise CommandError("--workers and --batch-size must be at least 1.")
         if workers > 1 and connection.vendor != "postgresql":
             raise CommandError("--workers above 1 needs PostgreSQL: SQLite has a single writer.")
+        if workers > 1 and options["migrated"]:
+            raise CommandError("--migrated runs in one process (--workers 1).")
         try:
             total = count_lines(file) + 1
             handle = open(file, encoding="utf-8")
@@ -39,7 +46,8 @@ class Command(BaseCommand):
         with handle, tqdm(total=total, unit="event", desc="ingest", disable=options["verbosity"] == 0) as bar:
             lines = ((number, text) for number, text in enumerate(handle, start=1) if text.strip())
             try:
-                report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update, workers=workers)
+                report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update, workers=workers,
+                                       migrated=options["migrated"])
             except ParallelIngestError as exc:
                 raise CommandError(f"{exc}\nBatches applied before the failure stay; run the file again.") from None
         with open(rejects, "w", encoding="utf-8") as out:
