@@ -25,8 +25,8 @@ run: install
 	$(PY) manage.py demo_setup --host $(HOST)
 	@echo "  Email:    delivered notices are written to $$EMAIL_FILE_PATH/ (one .log file per batch)"
 	@echo "  SMS:      printed by the worker below (notices.sms.ConsoleGateway); letters: admin > Notices"
-	@$(VENV)/bin/celery -A config worker --pool solo --loglevel warning & worker=$$!; \
-	$(VENV)/bin/celery -A config beat --loglevel warning & beat=$$!; \
+	@DJANGO_SETTINGS_MODULE=config.settings $(VENV)/bin/celery -A config worker --pool solo --loglevel warning & worker=$$!; \
+	DJANGO_SETTINGS_MODULE=config.settings $(VENV)/bin/celery -A config beat --loglevel warning & beat=$$!; \
 	$(PY) manage.py runserver --noreload $(HOST) & server=$$!; \
 	trap 'kill $$server $$worker $$beat 2>/dev/null; wait 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM HUP; \

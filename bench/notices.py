@@ -92,7 +92,8 @@ def free_port() -> int:
 
 
 def start_workers(count: int, queue: str, smtp_port: int, threads: int) -> list:
-    env = {**os.environ, "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", **os.environ,
+           "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
            "EMAIL_PORT": str(smtp_port)}
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "-c", str(threads),
                "-Q", queue, "--loglevel", "error", "--without-gossip", "--without-mingle", "--without-heartbeat"]

@@ -255,6 +255,8 @@ CELERY_TASK_ACKS_LATE = True  # a message is acknowledged after its task ran, no
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed pool child's message goes back to the queue
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep Django's LOGGING (its filter masks resident IDs) instead of replacing the root handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A publish that fails (broker down) fails fast: the notice stays pending for the sweep.

@@ -178,7 +178,8 @@ def service_decision(decision, *, citizen) -> tuple[str, str]:
         subject_text = _("%(service)s was refused because of your grade") % values
     return subject_text, "\n\n".join([
         _greeting(citizen),
-        _("A service office asked about your grade for %(service)s. Answer: %(reason)s") % values,
+        _("A service office asked about your grade for %(service)s. Your grade is %(grade)s (%(score)s points). "
+          "Answer: %(reason)s") % values,
         _("What you can do: your statement lists every event behind your score of %(score)s. If an event is "
           "wrong, ask any points office to file an appeal against it; while it is open, service offices are told "
           "that your record is under appeal.") % values])

@@ -17,6 +17,7 @@ VIEW_RECORDS = [
     "officials.view_eligibility",
     "appeals.view_appeal",
     "notices.view_notice",
+    "notices.view_deliveryattempt",
 ]
 VIEW_POLICY = ["rules.view_policyversion", "officials.view_policy"]
 VIEW_DASHBOARD = ["officials.view_dashboard"]

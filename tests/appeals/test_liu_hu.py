@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from appeals.models import AppealNotice
 from notices.models import Notice
+from points.agencies import agency_set_services
 from points.models import LedgerEntry
 from tests.api.conftest import basic_client, report_body, staff_user
 
@@ -56,6 +57,8 @@ class Case:
 
 @pytest.fixture
 def case(make_citizen, agencies, as_agency):
+    # The service office of the story is a school: the demo's service agency, bound to school admission.
+    agency_set_services(agency=agencies["licensing"], services=["school_admission"])
     return Case(make_citizen(), as_agency)
 
 
@@ -140,7 +143,8 @@ def test_liu_hu(case, db):
         assert case.school()["decision"] == "allowed" and "suspended" not in case.school()["reason"]
         reinstated = LedgerEntry.objects.get(kind="reinstated")
         assert reinstated.delta == -30 and reinstated.reverses_id == suspension.pk
-        assert "counts again" in case.notices()[-1][1]
+        # Told twice: the points count again, and the decision with its written reasons.
+        assert "counts again" in case.notices()[-2][1] and case.notices()[-1][0] == "appeal_decided"
         assert AppealNotice.objects.filter(appeal_id=appeal["id"], moment="decided", agency__code="court").exists()
 
         # He pays again on 24 March. Bad lifts change nothing.

@@ -2,6 +2,7 @@
 back from the handler's real stream: messages, their arguments and tracebacks."""
 import io
 import logging
+import logging.config
 
 import pytest
 from django.test import Client
@@ -13,8 +14,10 @@ MASKED = "320324********0123"
 
 
 @pytest.fixture
-def written():
-    """What the root logger's configured console handler writes during the test."""
+def written(settings):
+    """What the root logger's configured console handler writes during the test (Django's LOGGING applied
+    afresh: other tests, such as in-process Celery workers, set up logging of their own)."""
+    logging.config.dictConfig(settings.LOGGING)
     handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, MaskResidentIds) for f in h.filters))
     stream = io.StringIO()
     previous = handler.setStream(stream)

@@ -145,10 +145,19 @@ def broker():
 @pytest.fixture
 def worker(broker, transactional_db):
     """A Celery worker thread consuming this run's queue (same process: same test database)."""
+    import logging
+
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE], shutdown_timeout=5) as w:
-        yield w
+    # The testing worker sets up Celery's own logging in this process; the suite's handlers come back after.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[QUEUE], shutdown_timeout=5,
+                          loglevel="WARNING") as w:
+            yield w
+    finally:
+        root.handlers[:], root.level = handlers, level
 
 
 def wait_until(condition, timeout: float = 20.0, step: float = 0.05):

@@ -69,6 +69,8 @@ TABLE = {
     ("appeals.appeal", "url:appeals_appeal_decide"): OFFICIALS_ACT,
     ("notices.notice", "changelist"): READ_RECORDS, ("notices.notice", "change"): READ_RECORDS,
     ("notices.notice", "add"): NOBODY, ("notices.notice", "action:delete_selected"): NOT_OFFERED,
+    ("notices.notice", "action:resend"): ("run", "-", 403, 403, "-", 302, 302),
+    ("notices.notice", "action:print_letters"): ("run", "-", 403, 403, "-", 302, 302),
     ("audit.accesslog", "changelist"): AUDIT_ONLY, ("audit.accesslog", "change"): AUDIT_ONLY,
     ("audit.accesslog", "add"): NOBODY, ("audit.accesslog", "action:delete_selected"): AUDIT_NOT_OFFERED,
     ("officials.adjustmentproposal", "changelist"): READ_RECORDS,
