@@ -132,8 +132,8 @@ def forge_append(run, citizen, *, agency_id, delta, key_id):
     now = timezone.now()
     [(event_id,)] = run(
         "INSERT INTO points_event (citizen_id, event_type, occurred_at, reported_at, agency_id, attributes, "
-        "idempotency_key, fingerprint, policy_version, status, status_reason, status_changed_by) VALUES "
-        "(%s, 'elderly_care', %s, %s, %s, '{}', 'forged-1', 'f', 'v', 'applied', '', '') RETURNING id",
+        "idempotency_key, fingerprint, policy_version, status, status_reason, status_changed_by, migrated) VALUES "
+        "(%s, 'elderly_care', %s, %s, %s, '{}', 'forged-1', 'f', 'v', 'applied', '', '', false) RETURNING id",
         [citizen.pk, now, now, agency_id])
     entry = LedgerEntry(citizen_id=citizen.pk, event=Event.objects.get(pk=event_id), rule_id="SN-ELDERLY-CARE",
                         rule_title="Caring for an elderly family member", policy_version="v", kind="rule",
