@@ -11,7 +11,10 @@ from notices.models import DeliveryAttempt, Notice
 from notices.services import notices_enqueue, notices_sweep
 from tests.notices.conftest import wait_until, worker_process
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Two worker processes and the test write the same database at once. On SQLite writers take turns
+# for the whole file, and a worker waiting for the lock can outlive its short test lease, so the
+# kill test runs where production runs: PostgreSQL, with row locks.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def test_killed_mid_send_loses_nothing_and_sends_nothing_twice(broker, smtp_sink, contact_citizen):
