@@ -17,6 +17,7 @@ from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
 from api.views import log_read
 from appeals import services
 from appeals.models import Appeal
+from appeals.selectors import agency_appeals, appeal_concerns_agency
 from points.corrections import event_correct
 from points.exceptions import NotFound, ValidationFailed
 from points.lifts import event_lift
@@ -136,7 +137,7 @@ class AppealView(APIView):
     def get(self, request, appeal_id: int):
         appeal = appeal_get(appeal_id=appeal_id)
         agency = request_agency(request)
-        if agency is not None and appeal.filed_by != agency.code and appeal.event.agency_id != agency.pk:
+        if agency is not None and not appeal_concerns_agency(appeal=appeal, agency=agency):
             raise NotFound(f"No appeal with id {appeal_id} filed by or against {agency.code}.")
         log_read(request, citizen=appeal.citizen, action="appeal.read", purpose=f"appeal {appeal.pk}")
         return _appeal_response(appeal, source=agency is not None)
@@ -156,10 +157,7 @@ class AgencyAppealsView(APIView):
         only_open = request.query_params.getlist("open")
         if only_open not in ([], ["true"], ["false"]):
             raise ValidationFailed("'open' is true or false.", field_errors={"open": ["true or false"]})
-        appeals = Appeal.objects.filter(event__agency=request_agency(request)).select_related("citizen")
-        if only_open == ["true"]:
-            appeals = appeals.filter(state__in=Appeal.OPEN_STATES)
-        appeals = appeals.prefetch_related("transitions").order_by("-filed_at", "-id")[:500]
+        appeals = agency_appeals(agency=request_agency(request), only_open=only_open == ["true"])
         return Response(AppealSerializer(appeals, many=True).data)
 
 

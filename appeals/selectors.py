@@ -32,3 +32,16 @@ def citizen_appeals(*, citizen):
         Appeal.objects.filter(citizen=citizen).select_related("event", "event__agency")
         .prefetch_related("transitions").order_by("filed_at", "id")
     )
+
+
+def agency_appeals(*, agency, only_open: bool = False, limit: int = 500):
+    """The appeals against ``agency``'s own reports (its inbox), newest first, at most ``limit``."""
+    appeals = Appeal.objects.filter(event__agency=agency).select_related("citizen")
+    if only_open:
+        appeals = appeals.filter(state__in=Appeal.OPEN_STATES)
+    return appeals.prefetch_related("transitions").order_by("-filed_at", "-id")[:limit]
+
+
+def appeal_concerns_agency(*, appeal, agency) -> bool:
+    """Whether an agency may read the appeal: it filed it, or it reported the contested event."""
+    return appeal.filed_by == agency.code or appeal.event.agency_id == agency.pk
