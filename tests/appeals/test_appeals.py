@@ -13,7 +13,7 @@ from points.exceptions import InvalidState, ValidationFailed
 from points.models import Event, GradeChange, LedgerEntry
 from points.selectors import eligibility, eligibility_all
 from points.services import event_retract
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 FILED = datetime.datetime(2025, 4, 1, 9, 30, tzinfo=WHEN.tzinfo)
 

@@ -12,7 +12,7 @@ from points.exceptions import InvalidState
 from points.expiry import points_expire
 from points.integrity import ledger_verify
 from points.models import LedgerEntry
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

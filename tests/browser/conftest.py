@@ -1,6 +1,6 @@
 import pytest  # noqa: E402
 
-from tests.admin.fixtures import *  # noqa: F401,F403
+from tests.fixtures.admin import *  # noqa: F401,F403
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 
 from citizens.masking import mask_resident_id
 from points.models import Event
-from tests.admin.fixtures import PASSWORD, make_citizen, report
+from tests.fixtures.admin import PASSWORD, make_citizen, report
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

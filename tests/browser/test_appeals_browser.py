@@ -5,8 +5,8 @@ import pytest
 
 from appeals.models import Appeal
 from points.models import Event
-from tests.admin.fixtures import make_citizen, report
 from tests.browser.test_admin_browser import CHROMIUM, browser, log_in, page, shot  # noqa: F401  (shared fixtures)
+from tests.fixtures.admin import make_citizen, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(not __import__("shutil").which(CHROMIUM), reason=f"{CHROMIUM} not installed")]

@@ -7,7 +7,7 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from officials.signin import totp_enrol
-from tests.admin.fixtures import PASSWORD
+from tests.fixtures.admin import PASSWORD
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from appeals.models import Appeal
-from tests.admin.fixtures import make_citizen, make_user, report
 from tests.browser.test_admin_browser import browser, log_in, page, shot  # noqa: F401  (shared fixtures)
+from tests.fixtures.admin import make_citizen, make_user, report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

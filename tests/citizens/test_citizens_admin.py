@@ -2,7 +2,7 @@
 import pytest
 
 from points.selectors import eligibility_all
-from tests.admin.fixtures import make_citizen, report
+from tests.fixtures.admin import make_citizen, report
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/citizens/citizen/"
@@ -119,7 +119,7 @@ def test_registering_a_citizen_in_the_admin_enrols_them_if_old_enough(client, su
     import datetime
 
     from citizens.models import Citizen
-    from tests.admin.fixtures import resident_id
+    from tests.fixtures.admin import resident_id
 
     client.force_login(superuser)
     adult, child = datetime.date(1990, 3, 4), datetime.date.today().replace(year=datetime.date.today().year - 5)

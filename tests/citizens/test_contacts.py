@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from citizens.models import Citizen, ContactChange
 from citizens.synthetic import people
-from tests.admin.fixtures import make_user
+from tests.fixtures.admin import make_user
 
 HEADER = ["resident_id", "name", "birth_date", "sex", "district", "mobile", "email", "postal_address",
           "preferred_channel", "consent", "consent_at"]

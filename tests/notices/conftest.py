@@ -205,6 +205,6 @@ def contact_citizen(make_citizen):
     return make
 
 
-from tests.admin.fixtures import roles  # noqa: E402, F401
 from tests.api.conftest import _clean_throttle_counters, as_agency, tokens  # noqa: E402, F401
-from tests.process.conftest import report  # noqa: E402, F401  (report an event as an agency)
+from tests.fixtures.admin import roles  # noqa: E402, F401
+from tests.fixtures.reporting import report  # noqa: E402, F401  (report an event as an agency)

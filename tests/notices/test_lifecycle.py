@@ -12,7 +12,7 @@ from notices.selectors import agency_inbox
 from notices.tasks import appeals_overdue, ledger_checkpoint
 from points.agencies import agency_set_services
 from points.services import event_retract
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 FILED = datetime.datetime(2025, 4, 1, 9, 30, tzinfo=WHEN.tzinfo)
 

@@ -8,7 +8,7 @@ from notices.models import Notice
 from points.ingest import events_ingest
 from points.models import Event, LedgerEntry
 from points.services import event_retract
-from tests.process.conftest import CASE, WHEN
+from tests.fixtures.reporting import CASE, WHEN
 
 
 def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):

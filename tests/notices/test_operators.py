@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from notices.models import Notice
 from notices.services import notices_deliver
-from tests.admin.fixtures import make_user
+from tests.fixtures.admin import make_user
 
 LIST = "/admin/notices/notice/"
 

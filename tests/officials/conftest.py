@@ -1,7 +1,9 @@
-"""Fixtures for the officials' admin: users per role, an empty cache, a password hasher that counts its work."""
+"""Fixtures for the officials' admin: users per role, the ``report`` fixture, an empty cache, a password hasher
+that counts its work."""
 import pytest
 
-from tests.admin.fixtures import *  # noqa: F401,F403
+from tests.fixtures.admin import *  # noqa: F401,F403
+from tests.fixtures.reporting import report  # noqa: F401 (after the star import: the fixture, not the helper)
 from tests.officials.hashers import CountingHasher
 
 

@@ -7,7 +7,7 @@ from officials.models import AdjustmentProposal
 from officials.services import adjustment_approve, adjustment_propose
 from points.exceptions import InvalidState
 from points.models import Event
-from tests.admin.fixtures import make_user
+from tests.fixtures.admin import make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -22,7 +22,7 @@ from audit.services import access_log_record
 from citizens.models import Citizen
 from officials.services import adjustment_propose
 from points.models import Agency, Event
-from tests.admin.fixtures import make_citizen, make_user, report
+from tests.fixtures.admin import make_citizen, make_user, report
 
 ROLES = ("official", "auditor", "policy_author", "staff_no_group", "superuser", "non_staff", "anonymous")
 GROUPS = {"official": "Officials", "auditor": "Auditors", "policy_author": "Policy authors"}

@@ -9,7 +9,7 @@ from officials.selectors import (
     score_histogram,
 )
 from points.services import event_retract
-from tests.admin.fixtures import make_citizen, report
+from tests.fixtures.admin import make_citizen, report
 
 pytestmark = pytest.mark.django_db
 

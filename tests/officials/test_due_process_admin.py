@@ -6,7 +6,7 @@ from appeals.models import Appeal
 from audit.models import AccessLog
 from officials.services import roles_setup
 from points.models import Event
-from tests.admin.fixtures import make_user
+from tests.fixtures.admin import make_user
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
 
-from tests.admin.fixtures import PASSWORD
+from tests.fixtures.admin import PASSWORD
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/admin/login/"

@@ -11,7 +11,7 @@ from citizens.models import Citizen
 from citizens.validators import check_character
 from officials.services import adjustment_propose
 from points.services import citizen_enroll
-from tests.admin.fixtures import make_citizen, report
+from tests.fixtures.admin import make_citizen, report
 
 pytestmark = pytest.mark.django_db
 BORN = datetime.date(1980, 5, 17)

@@ -4,7 +4,7 @@ from django.db import connection
 
 from officials import paginators
 from points.models import Event
-from tests.admin.fixtures import make_citizen, report
+from tests.fixtures.admin import make_citizen, report
 
 
 @pytest.mark.django_db

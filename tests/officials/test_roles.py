@@ -71,7 +71,7 @@ def test_each_role_reaches_exactly_its_pages(role, request, client, conviction):
 
 
 def test_staff_without_a_role_sees_nothing(client, conviction, roles):
-    from tests.admin.fixtures import make_user
+    from tests.fixtures.admin import make_user
 
     client.force_login(make_user("nobody"))
     for url in PAGES.values():

@@ -4,7 +4,7 @@ import pytest
 from appeals.models import Appeal
 from officials.services import adjustment_approve, adjustment_propose
 from points.models import Event
-from tests.admin.fixtures import make_user
+from tests.fixtures.admin import make_user
 
 
 @pytest.fixture

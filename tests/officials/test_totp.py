@@ -11,7 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from officials.signin import totp_enrol
-from tests.admin.fixtures import PASSWORD
+from tests.fixtures.admin import PASSWORD
 from tests.production import LEDGER_ENV
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_otp_enrol_replaces_only_when_asked(official, capsys):
 
 
 def test_otp_enrol_refuses_non_staff_and_unknown_users(roles):
-    from tests.admin.fixtures import make_user
+    from tests.fixtures.admin import make_user
 
     make_user("resident", staff=False)
     with pytest.raises(CommandError, match="not staff"):

@@ -1,5 +1,6 @@
 """The tamper suite's town: two citizens with a few entries each and a signed checkpoint, committed
-(the attacks run on connections of their own), and the attackers' tools."""
+(the attacks run on connections of their own), and the attackers' tools; for every points test the
+``report`` fixture and an official (tests/api/conftest.py)."""
 import hashlib
 import io
 
@@ -13,7 +14,8 @@ from points.checkpoints import checkpoint_write
 from points.integrity import ledger_verify
 from points.models import Event, LedgerEntry
 from tests import dbroles
-from tests.process.conftest import report  # noqa: F401
+from tests.api.conftest import official  # noqa: F401
+from tests.fixtures.reporting import report  # noqa: F401
 
 
 @pytest.fixture

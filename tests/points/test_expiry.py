@@ -10,7 +10,7 @@ from points.expiry import points_expire
 from points.integrity import ledger_verify
 from points.models import LedgerEntry
 from points.services import event_void
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 
 @pytest.fixture

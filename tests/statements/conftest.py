@@ -1,4 +1,4 @@
-"""The API's callers (tests/api/conftest.py) for the statement tests."""
+"""The API's callers (tests/api/conftest.py) and the ``report`` fixture for the statement tests."""
 from tests.api.conftest import (  # noqa: F401
     _clean_throttle_counters,
     _fast_password_hashing,
@@ -7,3 +7,4 @@ from tests.api.conftest import (  # noqa: F401
     official,
     tokens,
 )
+from tests.fixtures.reporting import report  # noqa: F401

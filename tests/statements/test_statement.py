@@ -17,7 +17,7 @@ from points.expiry import points_expire
 from points.services import event_retract
 from statements.pdf import statement_pdf
 from statements.selectors import citizen_statement
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "statements"
 DAY = datetime.timedelta(days=1)

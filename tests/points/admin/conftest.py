@@ -1,6 +1,9 @@
-import pytest  # noqa: E402
+"""The points admin (agencies, events, ledger): users per role, citizens and reports, an empty cache.
 
-from tests.admin.fixtures import *  # noqa: F401,F403
+``superuser`` here is a user of the admin, not the tamper suite's database superuser (tests/points/conftest.py)."""
+import pytest
+
+from tests.fixtures.admin import *  # noqa: F401,F403
 
 
 @pytest.fixture(autouse=True)

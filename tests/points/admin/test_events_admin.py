@@ -2,7 +2,7 @@
 import pytest
 
 from points.models import Event, LedgerEntry
-from tests.admin.fixtures import make_citizen, report
+from tests.fixtures.admin import make_citizen, report
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/points/event/"

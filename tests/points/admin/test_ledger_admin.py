@@ -2,7 +2,7 @@
 import pytest
 
 from points.models import LedgerEntry
-from tests.admin.fixtures import make_citizen
+from tests.fixtures.admin import make_citizen
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/points/ledgerentry/"
