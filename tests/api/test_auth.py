@@ -108,11 +108,3 @@ def test_batch_has_its_own_tighter_limit(tight_rates, as_agency):
     response = client.post("/api/v1/events/batch/", {"items": [{}]})
     assert_error(response, 429, "throttled")
     assert "Retry-After" in response
-
-
-def test_throttle_counters_do_not_leak_between_tests_a(tight_rates, as_agency):
-    assert all(as_agency("court").get(URL).status_code == 200 for _ in range(3))
-
-
-def test_throttle_counters_do_not_leak_between_tests_b(tight_rates, as_agency):
-    assert all(as_agency("court").get(URL).status_code == 200 for _ in range(3))

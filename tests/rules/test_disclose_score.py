@@ -7,10 +7,6 @@ SERVICE = ("services:\n  school_admission:\n    name: School\n{extra}    effects
            "      C: {{decision: allowed}}\n      D: {{decision: review}}\n")
 
 
-def test_shipped_services_disclose_no_score(shipped):
-    assert not any(service.disclose_score for service in shipped.services.values())
-
-
 def test_disclose_score_true_is_read(write_policy):
     policy = load_policy(write_policy(services_yaml=SERVICE.format(extra="    disclose_score: true\n")))
     assert policy.services["school_admission"].disclose_score is True

@@ -18,12 +18,6 @@ def problems(write_policy, **files) -> list[str]:
     return str(info.value).splitlines()
 
 
-def test_the_shipped_policy_sets_the_three_deadlines_and_the_judgment_lift(shipped):
-    assert (shipped.appeal_deadline_days, shipped.source_answer_days, shipped.citizen_filing_days) == (30, 10, 60)
-    lift = shipped.event_types["judgment_satisfied"].lifts
-    assert (lift.event_type, lift.date_attribute) == ("unpaid_court_judgment", "paid_on")
-
-
 @pytest.mark.parametrize(("replacement", "expected"), [
     ("    lifts:\n      event_type: unpaid_court_judgmnt\n      date_attribute: paid_on\n",
      "events.yaml:{line}:19: error: 'judgment_satisfied' lifts unknown event type 'unpaid_court_judgmnt'"),
