@@ -139,6 +139,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # The policy (YAML rule files) loaded when no version has been published.
 POLICY_DIR = Path(os.environ.get("POLICY_DIR", BASE_DIR / "rules" / "policy"))
+# How often each process asks the database whether a newer policy version was published (rules/published.py).
+POLICY_CHECK_SECONDS = float(os.environ.get("POLICY_CHECK_SECONDS", "1"))
 
 # Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
 # handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.
@@ -199,7 +201,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_response_headers"],

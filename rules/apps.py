@@ -12,4 +12,4 @@ class RulesConfig(AppConfig):
         from rules.published import PublishedPolicyResolver
 
         # Running processes switch to a newly published policy version without a restart.
-        registry.set_resolver(PublishedPolicyResolver(interval=getattr(settings, "POLICY_CHECK_SECONDS", 1.0)))
+        registry.set_resolver(PublishedPolicyResolver(interval=settings.POLICY_CHECK_SECONDS))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-COMPARISON_OPS = ("==", "!=", "<", "<=", ">", ">=")
-
 
 @dataclass(frozen=True)
 class Field:

@@ -184,19 +184,9 @@ class Policy:
                 return band.grade
         raise ValueError(f"no grade band contains {score}")
 
-    def grade_line(self, grade: str) -> Source:
-        """Where the band of ``grade`` is written, e.g. grades.yaml:9."""
-        for band in self.grades:
-            if band.grade == grade:
-                return Source(band.file, band.line)
-        raise KeyError(grade)
-
     def rules_for(self, event_type: str) -> list[Rule]:
         """Rules of an event type in definition order."""
         return [r for r in self.rules.values() if r.event_type == event_type]
-
-    def rules_in_force(self, event_type: str, on_date: dt.date) -> list[Rule]:
-        return [r for r in self.rules_for(event_type) if r.in_force(on_date)]
 
     def effect(self, service_code: str, grade: str) -> Effect:
         """The decision for a grade at a service; ``.source`` names the YAML line."""

@@ -126,7 +126,7 @@ class Command(BaseCommand):
         version = result.version
         state = "published" if result.created else "published again (already stored)"
         self._line(f"Policy {version.hash[:12]} {state} by {version.author}: {version.message}")
-        self._line(f"Running servers switch to it within {getattr(settings, 'POLICY_CHECK_SECONDS', 1.0):g} s; "
+        self._line(f"Running servers switch to it within {settings.POLICY_CHECK_SECONDS:g} s; "
                    f"{result.regraded} citizens regraded.")
         if result.rescore is not None:
             r = result.rescore
