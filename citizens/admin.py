@@ -99,6 +99,6 @@ class CitizenAdmin(admin.ModelAdmin):
         extra = citizen_page_context(citizen=citizen, user=request.user, page=request.GET.get("ledger_page"))\
             if citizen else {}
         if citizen is not None and request.method == "GET":
-            # Every official's look at a person's record is logged, as API reads are (issue 6).
+            # Every official's look at a person's record is logged, as API reads are (audit.services).
             admin_read_record(request, citizen=citizen, action="citizen.view", purpose="citizen page")
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

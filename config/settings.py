@@ -159,7 +159,7 @@ LOGGING = {
 # every gunicorn worker shares them (the default local-memory cache counts per process).
 # django-redis rather than Django's own Redis backend: it keeps one client per process where
 # Django's builds a client for every call, and increments in one round trip where Django's
-# takes two (85 against 26 µs of CPU per get, 109 against 25 per increment; docs/performance.md).
+# takes two (docs/performance.md, "Cache").
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # The cache only remembers: with Redis down or slow (a quarter of a second at most per call), cache
 # reads miss, writes are dropped and throttles let requests through (api/throttling.py, docs/operations.md).

@@ -28,10 +28,10 @@ if "LEDGER_CHECKPOINT_DIR" not in os.environ:
 # owner with DATABASE_ROLE=owner (docs/operations.md, "Database roles").
 DATABASE_REFUSE_PRIVILEGED = os.environ.get("DATABASE_ROLE", "app") != "owner"
 
-# Persistent connections: a connection per request costs PostgreSQL a new backend process each time
-# (bench/api_load.py with CONN_MAX_AGE=0: 110 reports/s and 176 eligibility answers/s, against 350 and
-# 1,100 with these). The health check (one "SELECT 1" when a request first uses a kept connection,
-# no measurable cost) turns a connection lost to a database restart into a reconnect, not an error.
+# Persistent connections: a connection per request costs PostgreSQL a new backend process each time,
+# which dominates a short request (docs/performance.md, "Settings that matter"). The health check (one
+# "SELECT 1" when a request first uses a kept connection) turns a connection lost to a database restart
+# into a reconnect, not an error.
 if "CONN_MAX_AGE" not in os.environ:
     DATABASES["default"]["CONN_MAX_AGE"] = 600
 if "CONN_HEALTH_CHECKS" not in os.environ:

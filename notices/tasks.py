@@ -51,7 +51,7 @@ def appeals_overdue():
     return lifecycle.appeals_overdue_notices()
 
 
-# The ledger's signed checkpoint (issue 14) is a management command; the job runs it when this
+# The ledger's signed checkpoint (points.checkpoints) is a management command; the job runs it when this
 # deployment has it, so that the schedule does not depend on which apps are installed.
 LEDGER_CHECKPOINT_COMMAND = "ledger_checkpoint"
 

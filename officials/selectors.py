@@ -21,7 +21,7 @@ def district_list() -> list[str]:
     """Every district with registered citizens, for the filters.
 
     A "loose index scan": one index probe per district instead of SELECT DISTINCT over every
-    citizen (50 ms at 100,000 citizens on PostgreSQL, well under 1 ms this way). Plain SQL that
+    citizen, so its cost follows the number of districts, not of citizens. Plain SQL that
     PostgreSQL and SQLite both run.
     """
     table = connection.ops.quote_name(Citizen._meta.db_table)
@@ -84,7 +84,7 @@ def events_per_type_per_month(*, district: str | None = None, months: int = 12,
     """Applied events by month of occurrence: (month starts, {event type: counts aligned to months}).
 
     One pass over the window, counting each month with a FILTER on a range of ``occurred_at``:
-    no per-row time-zone conversion (DATE_TRUNC ... AT TIME ZONE was twice as slow on PostgreSQL).
+    no per-row time-zone conversion (DATE_TRUNC ... AT TIME ZONE would convert every row).
     """
     starts = month_starts(months=months, today=today)
     bounds = [_local_midnight(day) for day in [*starts, _next_month(starts[-1])]]

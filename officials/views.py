@@ -49,7 +49,7 @@ def dashboard(request):
 def _figures(district, period) -> tuple[dict, datetime.datetime]:
     """The dashboard's figures and charts, and when they were computed.
 
-    The aggregates scan the events and the ledger (~0.4 s each at a million rows), so they are cached,
+    The aggregates scan the events and the ledger, whose size grows without bound, so they are cached,
     keyed by the data's version: the highest event and ledger ids (every report, retraction, void,
     expiry and enrolment adds a ledger entry) and the policy version. New data changes the key, so
     figures are never stale; ``OFFICIALS_DASHBOARD_CACHE_SECONDS`` (default 600, 0 = off) bounds

@@ -209,7 +209,7 @@ def hash_message(key_id, prev_hash, resident_id, event_id, rule_id, rule_title, 
     )
 
 
-# Built once: json.dumps with options builds a new encoder for every call (a third of the message's cost).
+# Built once: json.dumps with options builds a new encoder for every call, and every entry hashes its event.
 _ATTRIBUTES_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 

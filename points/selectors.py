@@ -139,7 +139,7 @@ def eligibility_all(*, citizen: Citizen, under_appeal_since=_UNKNOWN) -> list[De
 @functools.cache
 def _citizens_with_open_appeal():
     """Citizens annotated with ``open_appeal_filed_at``, built once per process: resolving the
-    annotation cost a fifth of an eligibility answer's CPU. The queryset is never evaluated itself;
+    annotation on every eligibility answer would repeat the same work each time. The queryset is never evaluated itself;
     every use clones it (``get``), so threads and requests share nothing that changes."""
     from appeals.selectors import appeals_open  # the appeals app builds on this module
 

@@ -53,7 +53,7 @@ def _agency_token_memo(settings):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Officials authenticate with HTTP Basic on every request; PBKDF2's ~0.5 s per check would dominate."""
+    """Officials authenticate with HTTP Basic on every request; PBKDF2, slow by design, would dominate."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -1,5 +1,5 @@
 """Every door that shows a person's record writes one access-log row: who, what kind of caller, what,
-why (the purpose) and from where (issue 12: 0 rows after 300 eligibility look-ups)."""
+why (the purpose) and from where, however many times it is asked."""
 import pytest
 from django.contrib.auth import get_user_model
 

@@ -1,4 +1,4 @@
-"""event_report: the one way points change."""
+"""Reporting, retracting and enrolling through the services: points, idempotency, refusals."""
 import datetime
 
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 14's attacks, run as the database's superuser: verify_ledger exits 1 and names the citizen, the
+"""Attacks run as the database's superuser: verify_ledger exits 1 and names the citizen, the
 entry and the kind of break (the keyed chain and the signed checkpoints outside the database)."""
 import os
 import subprocess
@@ -110,7 +110,7 @@ def test_voided_by_sql_without_reversal_is_refused_even_for_the_superuser(town, 
     assert breaks() == {(town["alice"].pk, drunk.entries[0].pk, "withdrawal")}
 
 
-# --- caught before issue 14 too ------------------------------------------------------------------
+# --- plain edits, deletions and truncations ----------------------------------------------------
 
 
 def test_edited_entry_is_reported(town, superuser):
