@@ -38,7 +38,8 @@ MAX_EVIDENCE = 20
 def appeal_file(*, event: Event, grounds: str, by: str, channel: str = Appeal.Channel.ADMIN,
                 now: datetime.datetime | None = None, claim: str = Appeal.Claim.WRONG, evidence=(),
                 late_reason: str = "") -> Appeal:
-    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadlines.
+    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadlines
+    (in calendar or working days: ``Policy.due_date``).
 
     A claim that the obligation was fulfilled (``claim="paid"``) needs evidence references. An
     appeal filed after the citizen's window (``citizen_filing_days`` from the report) is accepted
@@ -60,9 +61,9 @@ def appeal_file(*, event: Event, grounds: str, by: str, channel: str = Appeal.Ch
             source = event.agency.kind != Agency.Kind.SYSTEM
             appeal = Appeal.objects.create(
                 event=event, citizen_id=event.citizen_id, filed_by=by, filed_at=now, channel=channel,
-                grounds=grounds, deadline=today + datetime.timedelta(days=policy.appeal_deadline_days),
+                grounds=grounds, deadline=policy.due_date("appeal_deadline_days", today),
                 policy_version=policy.version, claim=claim, evidence=evidence, late_reason=late_reason,
-                source_due=today + datetime.timedelta(days=policy.source_answer_days) if source else None,
+                source_due=policy.due_date("source_answer_days", today) if source else None,
             )
             reasons = grounds if not late_reason else _("%(grounds)s (Filed late; accepted because: %(reason)s)") % {
                 "grounds": grounds, "reason": late_reason}
@@ -98,7 +99,7 @@ def _evidence(evidence, *, required: bool) -> list:
 
 def _check_window(event: Event, today: datetime.date, late_reason, policy) -> str:
     """The official's reason for accepting a late appeal ('' when in time); refuses a late one without it."""
-    window_end = timezone.localdate(event.reported_at) + datetime.timedelta(days=policy.citizen_filing_days)
+    window_end = policy.due_date("citizen_filing_days", timezone.localdate(event.reported_at))
     if today <= window_end:
         return ""
     if not isinstance(late_reason, str) or not late_reason.strip():

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -115,12 +116,17 @@ def test_appeals_does_not_import_notices():
         assert not [name for name in names if name.split(".")[0] == "notices"], path
 
 
+@pytest.mark.skipif(bool(settings.DATABASE_APP_ROLE), reason="the application role may not change the schema; "
+                    "the migration runs on SQLite here and as the owner in production")
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_appeal_notices_into_notices(contact_citizen, report, agencies):
     chief = official("chief", email="chief@points.example")
     event = report(contact_citizen(), "drunk_driving_conviction").event
-    appeal = appeal_file(event=event, grounds="Wrong person.", by="clerk", now=FILED)
-    Notice.objects.filter(agency__isnull=False).delete()  # as before, when only AppealNotice held them
+    signals.appeal_filed.disconnect(dispatch_uid="notices_appeal_filed")  # as before: only AppealNotice held it
+    try:
+        appeal = appeal_file(event=event, grounds="Wrong person.", by="clerk", now=FILED)
+    finally:
+        receivers.connect()
     before = [("appeals", "0003_due_process"), ("notices", "0005_agency_and_supervisor_notices")]
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
