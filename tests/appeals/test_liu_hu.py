@@ -90,14 +90,15 @@ def test_liu_hu(case, db):
         assert (appeal["source_due"], appeal["deadline"], appeal["state"]) == ("2025-03-15", "2025-04-04", "filed")
         # The court is told: a notice in its inbox, and the appeal in GET /agency/appeals/.
         inbox = case.court.get("/api/v1/agency/appeals/?open=true").json()
-        assert [a["id"] for a in inbox] == [appeal["id"]] and "score" not in inbox[0]
+        assert inbox["count"] == 1 and [a["id"] for a in inbox["results"]] == [appeal["id"]]
+        assert "score" not in inbox["results"][0]
         notice = Notice.objects.get(appeal_id=appeal["id"], kind="appeal_filed", agency__isnull=False)
         assert notice.agency.code == "court" and "2025-03-15" in notice.subject
         assert (notice.channel, notice.delivery_status) == ("inbox", "stored")  # the court has no contact
         assert case.court.get(f"/api/v1/appeals/{appeal['id']}/").status_code == 200
         # Another agency cannot see or answer it: 404, as for an appeal that does not exist.
         assert case.police.get(f"/api/v1/appeals/{appeal['id']}/").status_code == 404
-        assert case.police.get("/api/v1/agency/appeals/").json() == []
+        assert case.police.get("/api/v1/agency/appeals/").json()["results"] == []
         stranger = case.police.post(f"/api/v1/appeals/{appeal['id']}/answer/",
                                     {"answer": "withdraw", "reasons": "probing"}, format="json")
         assert stranger.status_code == 404 and stranger.json()["code"] == "not_found"
