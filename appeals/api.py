@@ -6,6 +6,7 @@ filed an appeal never reviews or decides it: ``appeals.services`` refuses (``off
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +15,7 @@ from api.permissions import AnswerAppeal, CorrectEvent, DecideAppeal, FileAppeal
 from api.schema import errors
 from api.selectors import MAX_ID, event_get
 from api.serializers import AttributesField, AwareDateTimeField, EntrySerializer
-from api.views import log_read
+from api.views import LedgerPagination, log_read
 from appeals import services
 from appeals.models import Appeal
 from appeals.selectors import agency_appeals, appeal_concerns_agency
@@ -143,22 +144,34 @@ class AppealView(APIView):
         return _appeal_response(appeal, source=agency is not None)
 
 
-class AgencyAppealsView(APIView):
-    """The reporting agency's inbox: appeals against its own reports."""
+class InboxPagination(LedgerPagination):
+    """Pages of 50 (up to 200) appeals; a malformed page or page size is a 400."""
+
+    page_size = 50
+    max_page_size = 200
+
+
+class AgencyAppealsView(ListAPIView):
+    """The reporting agency's inbox: appeals against its own reports, a page at a time."""
 
     permission_classes = [AnswerAppeal]
+    pagination_class = InboxPagination
+    serializer_class = AppealSerializer
 
     @extend_schema(operation_id="agency_appeals", tags=["appeals"],
-                   responses={200: AppealSerializer(many=True), **errors(400)},
+                   responses={200: AppealSerializer(many=True), **errors(400, 404)},
                    parameters=[OpenApiParameter("open", bool, description="Only appeals still open.")],
                    summary="Appeals against my reports (reporting agencies)",
-                   description="Newest first. Answer each with POST /appeals/{id}/answer/ by its source_due.")
+                   description="Newest first, in pages (page, page_size; count, next and previous say where the "
+                               "others are). Answer each with POST /appeals/{id}/answer/ by its source_due.")
     def get(self, request):
-        only_open = request.query_params.getlist("open")
+        return self.list(request)
+
+    def get_queryset(self):
+        only_open = self.request.query_params.getlist("open")
         if only_open not in ([], ["true"], ["false"]):
             raise ValidationFailed("'open' is true or false.", field_errors={"open": ["true or false"]})
-        appeals = agency_appeals(agency=request_agency(request), only_open=only_open == ["true"])
-        return Response(AppealSerializer(appeals, many=True).data)
+        return agency_appeals(agency=request_agency(self.request), only_open=only_open == ["true"])
 
 
 class AppealAnswerView(APIView):

@@ -1,10 +1,11 @@
-"""Appeals against events, the history of every step an appeal took, and the notices its moments send."""
+"""Appeals against events and the history of every step an appeal took. What each step tells whom is
+``notices``' business: appeals sends ``appeals.signals``."""
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
-from points.models import Agency, Event
+from points.models import Event
 
 OPEN = ["filed", "under_review", "escalated"]
 
@@ -115,33 +116,3 @@ class AppealTransition(models.Model):
 
     def __str__(self):
         return f"{self.from_state or 'new'} → {self.to_state} by {self.by}"
-
-
-class AppealNotice(models.Model):
-    """What an appeal's moment tells someone other than the citizen: the reporting agency (its inbox,
-    also ``GET /api/v1/agency/appeals/``) or the supervisors. The citizen hears through ``notices``
-    whenever their points move (suspension, reinstatement)."""
-
-    class Recipient(models.TextChoices):
-        AGENCY = "agency", _("the reporting agency")
-        SUPERVISORS = "supervisors", _("the supervisors' queue")
-
-    class Moment(models.TextChoices):
-        FILED = "filed", _("appeal filed: answer requested")
-        ESCALATED = "escalated", _("deadline passed: deduction suspended")
-        DECIDED = "decided", _("appeal decided")
-
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="inbox_entries")
-    recipient = models.CharField(max_length=12, choices=Recipient.choices)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    moment = models.CharField(max_length=10, choices=Moment.choices)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["appeal", "created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["appeal", "recipient", "moment"], name="appeal_notice_once")]
-
-    def __str__(self):
-        return f"{self.subject} ({self.get_recipient_display()})"

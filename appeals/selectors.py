@@ -34,12 +34,12 @@ def citizen_appeals(*, citizen):
     )
 
 
-def agency_appeals(*, agency, only_open: bool = False, limit: int = 500):
-    """The appeals against ``agency``'s own reports (its inbox), newest first, at most ``limit``."""
+def agency_appeals(*, agency, only_open: bool = False):
+    """The appeals against ``agency``'s own reports (its inbox), newest first (the API pages them)."""
     appeals = Appeal.objects.filter(event__agency=agency).select_related("citizen")
     if only_open:
         appeals = appeals.filter(state__in=Appeal.OPEN_STATES)
-    return appeals.prefetch_related("transitions").order_by("-filed_at", "-id")[:limit]
+    return appeals.prefetch_related("transitions").order_by("-filed_at", "-id")
 
 
 def appeal_concerns_agency(*, appeal, agency) -> bool:

@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appeals.models import Appeal, AppealNotice, AppealTransition
+from appeals import signals
+from appeals.models import Appeal, AppealTransition
 from officials.duties import check_may_decide
 from points.exceptions import InvalidState, NotFound, ValidationFailed
 from points.models import Agency, Event
@@ -37,7 +38,8 @@ MAX_EVIDENCE = 20
 def appeal_file(*, event: Event, grounds: str, by: str, channel: str = Appeal.Channel.ADMIN,
                 now: datetime.datetime | None = None, claim: str = Appeal.Claim.WRONG, evidence=(),
                 late_reason: str = "") -> Appeal:
-    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadlines.
+    """File an appeal against an applied event, on the citizen's behalf; the policy sets the deadlines
+    (in calendar or working days: ``Policy.due_date``).
 
     A claim that the obligation was fulfilled (``claim="paid"``) needs evidence references. An
     appeal filed after the citizen's window (``citizen_filing_days`` from the report) is accepted
@@ -59,15 +61,14 @@ def appeal_file(*, event: Event, grounds: str, by: str, channel: str = Appeal.Ch
             source = event.agency.kind != Agency.Kind.SYSTEM
             appeal = Appeal.objects.create(
                 event=event, citizen_id=event.citizen_id, filed_by=by, filed_at=now, channel=channel,
-                grounds=grounds, deadline=today + datetime.timedelta(days=policy.appeal_deadline_days),
+                grounds=grounds, deadline=policy.due_date("appeal_deadline_days", today),
                 policy_version=policy.version, claim=claim, evidence=evidence, late_reason=late_reason,
-                source_due=today + datetime.timedelta(days=policy.source_answer_days) if source else None,
+                source_due=policy.due_date("source_answer_days", today) if source else None,
             )
             reasons = grounds if not late_reason else _("%(grounds)s (Filed late; accepted because: %(reason)s)") % {
                 "grounds": grounds, "reason": late_reason}
             _transition(appeal, "", State.FILED, by, now, reasons)
-            if source:
-                _notify_source(appeal, AppealNotice.Moment.FILED, now)
+            signals.appeal_filed.send(sender=Appeal, appeal=appeal, at=now)
     except IntegrityError:
         # Another official filed against the same event at the same moment.
         raise InvalidState(f"Event {event.pk} already has an open appeal.") from None
@@ -98,7 +99,7 @@ def _evidence(evidence, *, required: bool) -> list:
 
 def _check_window(event: Event, today: datetime.date, late_reason, policy) -> str:
     """The official's reason for accepting a late appeal ('' when in time); refuses a late one without it."""
-    window_end = timezone.localdate(event.reported_at) + datetime.timedelta(days=policy.citizen_filing_days)
+    window_end = policy.due_date("citizen_filing_days", timezone.localdate(event.reported_at))
     if today <= window_end:
         return ""
     if not isinstance(late_reason, str) or not late_reason.strip():
@@ -154,7 +155,8 @@ def appeals_deadlines(*, now: datetime.datetime | None = None) -> list[Appeal]:
     """Escalate every open appeal whose source answer or decision is overdue; the escalated ones.
 
     The contested points are suspended, the appeal moves to ``escalated`` (the supervisors' queue),
-    and the supervisors and the source are told. Idempotent: an escalated appeal is never taken again.
+    and the supervisors and the source are told (``appeals.signals``). Idempotent: an escalated
+    appeal is never taken again.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -180,9 +182,7 @@ def _escalate(pk: int, today, now) -> Appeal | None:
             event_suspend(event=appeal.event, reason=reasons, now=now)
         appeal.suspended_at = now
         _move(appeal, State.ESCALATED, DEADLINE_ACTOR, now, reasons, fields=["suspended_at"])
-        _notify(appeal, AppealNotice.Recipient.SUPERVISORS, None, AppealNotice.Moment.ESCALATED, now, reasons)
-        if appeal.source_due is not None:
-            _notify_source(appeal, AppealNotice.Moment.ESCALATED, now, reasons)
+        signals.appeal_escalated.send(sender=Appeal, appeal=appeal, reasons=reasons, at=now)
         return appeal
 
 
@@ -251,37 +251,8 @@ def _locked(appeal: Appeal, expected, action: str, by: str) -> Appeal:
 def _decide(appeal: Appeal, state: str, by: str, now, reasons: str) -> Appeal:
     appeal.decided_by, appeal.decided_at, appeal.decision_reasons = by, now, reasons
     appeal = _move(appeal, state, by, now, reasons, fields=["decided_by", "decided_at", "decision_reasons"])
-    if appeal.source_due is not None:
-        _notify_source(appeal, AppealNotice.Moment.DECIDED, now, reasons)
+    signals.appeal_decided.send(sender=Appeal, appeal=appeal, at=now)
     return appeal
-
-
-def _notify_source(appeal: Appeal, moment: str, now, reasons: str = "") -> AppealNotice:
-    event = appeal.event
-    return _notify(appeal, AppealNotice.Recipient.AGENCY, event.agency_id, moment, now, reasons)
-
-
-def _notify(appeal: Appeal, recipient: str, agency_id, moment: str, now, reasons: str = "") -> AppealNotice:
-    """One notice per appeal, recipient and moment (the job may run twice: the second finds it)."""
-    words = {
-        AppealNotice.Moment.FILED: (
-            _("Appeal #%(id)s against your report #%(event)s: please confirm or withdraw by %(day)s"),
-            _("The citizen disputes event #%(event)s. Grounds: %(grounds)s. Answer with POST "
-              "/api/v1/appeals/%(id)s/answer/ by %(day)s: confirm with reasons and evidence, or withdraw the "
-              "report. Without an answer by then, the deduction is suspended pending appeal.")),
-        AppealNotice.Moment.ESCALATED: (
-            _("Appeal #%(id)s escalated: the deduction of event #%(event)s is suspended"),
-            _("%(reasons)s A supervisor decides it from the escalated queue.")),
-        AppealNotice.Moment.DECIDED: (
-            _("Appeal #%(id)s against your report #%(event)s was %(state)s"), _("Reasons: %(reasons)s")),
-    }[moment]
-    values = {"id": appeal.pk, "event": appeal.event_id, "grounds": appeal.grounds, "reasons": reasons,
-              "day": appeal.source_due.isoformat() if appeal.source_due else "", "state": appeal.get_state_display()}
-    notice, _created = AppealNotice.objects.get_or_create(
-        appeal=appeal, recipient=recipient, moment=moment,
-        defaults={"agency_id": agency_id, "subject": (words[0] % values)[:200], "body": words[1] % values,
-                  "created_at": now})
-    return notice
 
 
 def _move(appeal: Appeal, state: str, by: str, now, reasons: str, fields=()) -> Appeal:

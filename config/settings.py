@@ -231,6 +231,11 @@ NOTICES_LEASE_SECONDS = float(os.environ.get("NOTICES_LEASE_SECONDS", "300"))
 NOTICES_SWEEP_GRACE_SECONDS = float(os.environ.get("NOTICES_SWEEP_GRACE_SECONDS", "120"))
 # Days before points stop counting that the citizen is told.
 NOTICES_EXPIRY_WARNING_DAYS = int(os.environ.get("NOTICES_EXPIRY_WARNING_DAYS", "30"))
+# The officials told by email when an appeal is escalated: active staff in this group.
+NOTICES_SUPERVISORS_GROUP = os.environ.get("NOTICES_SUPERVISORS_GROUP", "Supervisors")
+# 0: notices are written pending but not handed to the queue after commit; the sweep enqueues them
+# (for measuring what enqueueing costs a bulk ingest, and for a bulk load with no worker running).
+NOTICES_ENQUEUE_ON_COMMIT = os.environ.get("NOTICES_ENQUEUE_ON_COMMIT", "1") == "1"
 
 # Email: Django's framework. SMTP by default; EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend
 # hands it to a provider (django-anymail), console/filebased backends for development.

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from audit.admin_mixins import PersonReadsLogged
 from notices.letters import letters_print
-from notices.models import DeliveryAttempt, Notice
+from notices.models import AgencyContact, DeliveryAttempt, Notice
 from notices.services import notice_resend
 from officials.duties import holds
 
@@ -54,8 +54,8 @@ class NoticeAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("created_at", "addressee", "subject", "kind", "channel", "delivery_status", "attempts",
                     "failure")
     list_filter = (ProblemFilter, "delivery_status", "channel", "kind", "created_at")
-    search_fields = ("citizen__resident_id", "=event__id", "agency__code")
-    list_select_related = ("citizen", "agency")
+    search_fields = ("citizen__resident_id", "=event__id", "agency__code", "official__username", "=appeal__id")
+    list_select_related = ("citizen", "agency", "official")
     show_full_result_count = False
     readonly_fields = [field.name for field in Notice._meta.fields]
     date_hierarchy = "created_at"
@@ -64,7 +64,7 @@ class NoticeAdmin(PersonReadsLogged, admin.ModelAdmin):
 
     @admin.display(description=_("to"))
     def addressee(self, obj):
-        return obj.citizen or obj.agency
+        return obj.citizen or obj.agency or obj.official
 
     @admin.display(description=_("last failure"))
     def failure(self, obj):
@@ -82,10 +82,9 @@ class NoticeAdmin(PersonReadsLogged, admin.ModelAdmin):
     def has_resend_permission(self, request):
         return holds(request.user, "notices.resend_notice")
 
-    @admin.action(description=_("Send again (through the person's current contacts)"), permissions=["resend"])
+    @admin.action(description=_("Send again (through the addressee's current contacts)"), permissions=["resend"])
     def resend(self, request, queryset):
-        resent = [notice_resend(notice=notice) for notice in queryset.filter(citizen__isnull=False)
-                  .exclude(delivery_status=Notice.Delivery.SENDING)]
+        resent = [notice_resend(notice=notice) for notice in queryset.exclude(delivery_status=Notice.Delivery.SENDING)]
         self.message_user(request, ngettext("%(count)d notice will be sent again.",
                                             "%(count)d notices will be sent again.", len(resent))
                           % {"count": len(resent)}, messages.SUCCESS)
@@ -101,3 +100,12 @@ class NoticeAdmin(PersonReadsLogged, admin.ModelAdmin):
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="letters-{timezone.localdate()}.pdf"'
         return response
+
+
+@admin.register(AgencyContact)
+class AgencyContactAdmin(admin.ModelAdmin):
+    """Where each agency's appeal notices are emailed; an agency without one reads them in its inbox."""
+
+    list_display = ("agency", "email", "updated_at")
+    search_fields = ("agency__code", "email")
+    autocomplete_fields = ("agency",)

@@ -6,4 +6,6 @@ class NoticesConfig(AppConfig):
     verbose_name = "Notices to citizens"
 
     def ready(self):
-        from notices import receivers  # noqa: F401  (connects to points.signals)
+        from notices import receivers
+
+        receivers.connect()

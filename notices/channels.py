@@ -30,7 +30,8 @@ class Channel:
     name = ""
     queued = True  # a worker sends it; False for channels handled in batches by officials (letters)
 
-    def address(self, citizen) -> str:
+    def address(self, addressee) -> str:
+        """The address of ``addressee`` (a citizen, an agency's contact, an official) on this channel, or ''."""
         raise NotImplementedError
 
     def open(self) -> None:
@@ -52,8 +53,8 @@ class EmailChannel(Channel):
     def __init__(self):
         self.connection = None
 
-    def address(self, citizen) -> str:
-        return citizen.email
+    def address(self, addressee) -> str:
+        return getattr(addressee, "email", "") or ""
 
     def open(self) -> None:
         self.connection = get_connection()
@@ -103,9 +104,10 @@ class SmsChannel(Channel):
     def __init__(self):
         self.gateway = import_string(settings.NOTICES_SMS_GATEWAY)()
 
-    def address(self, citizen) -> str:
+    def address(self, addressee) -> str:
         # A citizen read by the bulk paths holds the stored text, not a PhoneNumber: parse either.
-        number = to_python(citizen.mobile, region="CN") if citizen.mobile else None
+        mobile = getattr(addressee, "mobile", "")
+        number = to_python(mobile, region="CN") if mobile else None
         return number.as_e164 if number is not None and number.is_valid() else ""
 
     def send(self, notice, address: str) -> None:
@@ -118,8 +120,8 @@ class LetterChannel(Channel):
     name = "letter"
     queued = False
 
-    def address(self, citizen) -> str:
-        return citizen.postal_address
+    def address(self, addressee) -> str:
+        return getattr(addressee, "postal_address", "") or ""
 
 
 def _text(value) -> str:

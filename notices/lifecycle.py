@@ -1,42 +1,74 @@
-"""Writes: the notices that are not ledger changes — appeals filed, decided or overdue, points
+"""Writes: the notices that are not ledger changes — appeals filed, escalated, decided or overdue, points
 about to stop counting, and services refused or sent to review because of the grade.
 
 Each is written in the caller's transaction through ``notices.services`` and, when a scheduled job
 or a repeated lookup makes it, carries a ``dedup_key``, so running the job again tells no one twice.
 """
 import datetime
+import logging
 
 from django.conf import settings
 from django.db.models import BigIntegerField
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
-from notices import wording
+from notices import appeal_wording, wording
 from notices.models import Notice
-from notices.services import notice_to_agency, notice_to_citizen
+from notices.selectors import supervisors
+from notices.services import notice_to_agency, notice_to_citizen, notice_to_official
 from points.models import LedgerEntry
+
+logger = logging.getLogger("notices")
 
 REFUSED = ("review", "denied")  # service decisions the person is told about
 
 
-def appeal_filed_notices(*, appeal) -> list:
-    """Tell the citizen, and the agency that reported the event, that an appeal was filed."""
+def appeal_filed_notices(*, appeal, at=None) -> list:
+    """Tell the citizen that an appeal was filed, and ask the agency that reported the event to answer."""
     subject, body = wording.appeal_filed(appeal)
-    to_citizen = notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_FILED, subject=subject,
-                                   body=body, event=appeal.event, appeal=appeal,
-                                   dedup_key=f"appeal-filed:{appeal.pk}")
-    subject, body = wording.appeal_filed(appeal, to_agency=True)
-    to_agency = notice_to_agency(agency=appeal.event.agency, kind=Notice.Kind.APPEAL_FILED, subject=subject,
-                                 body=body, event=appeal.event, appeal=appeal,
-                                 dedup_key=f"appeal-filed-agency:{appeal.pk}")
-    return [n for n in (to_citizen, to_agency) if n]
+    made = [notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_FILED, subject=subject, body=body,
+                              event=appeal.event, appeal=appeal, dedup_key=f"appeal-filed:{appeal.pk}", now=at)]
+    if appeal.source_due is not None:
+        made.append(_to_source(appeal, Notice.Kind.APPEAL_FILED, *appeal_wording.agency_filed(appeal), at=at))
+    return [n for n in made if n]
 
 
-def appeal_decided_notice(*, appeal) -> Notice | None:
-    """Tell the citizen the decision and its written reasons (once per appeal)."""
+def appeal_escalated_notices(*, appeal, reasons: str, at=None) -> list:
+    """Tell every supervisor, and the reporting agency, that a deadline passed: the deduction is
+    suspended and the appeal waits in the supervisors' queue. (The citizen is told by the
+    suspension's own notice: their points moved.)"""
+    subject, body = appeal_wording.supervisor_escalated(appeal, reasons)
+    made = [notice_to_official(official=official, kind=Notice.Kind.APPEAL_ESCALATED, subject=subject, body=body,
+                               event=appeal.event, appeal=appeal, now=at,
+                               dedup_key=f"appeal-escalated-supervisor:{appeal.pk}:{official.pk}")
+            for official in supervisors()]
+    if not made:
+        logger.warning("appeal %s escalated, but no active official is in the %r group to be told", appeal.pk,
+                       settings.NOTICES_SUPERVISORS_GROUP)
+    if appeal.source_due is not None:
+        made.append(_to_source(appeal, Notice.Kind.APPEAL_ESCALATED,
+                               *appeal_wording.agency_escalated(appeal, reasons), at=at))
+    return [n for n in made if n]
+
+
+def appeal_decided_notices(*, appeal, at=None) -> list:
+    """Tell the citizen the decision and its written reasons, and the reporting agency the outcome (once each)."""
     subject, body = wording.appeal_decided(appeal)
-    return notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_DECIDED, subject=subject, body=body,
-                             event=appeal.event, appeal=appeal, dedup_key=f"appeal-decided:{appeal.pk}")
+    made = [notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_DECIDED, subject=subject, body=body,
+                              event=appeal.event, appeal=appeal, dedup_key=f"appeal-decided:{appeal.pk}", now=at)]
+    if appeal.source_due is not None:
+        made.append(_to_source(appeal, Notice.Kind.APPEAL_DECIDED, *appeal_wording.agency_decided(appeal), at=at))
+    return [n for n in made if n]
+
+
+_MOMENTS = {Notice.Kind.APPEAL_FILED: "filed", Notice.Kind.APPEAL_ESCALATED: "escalated",
+            Notice.Kind.APPEAL_DECIDED: "decided"}
+
+
+def _to_source(appeal, kind, subject, body, *, at) -> Notice | None:
+    return notice_to_agency(agency=appeal.event.agency, kind=kind, subject=subject[:200], body=body,
+                            event=appeal.event, appeal=appeal, now=at,
+                            dedup_key=f"appeal-{_MOMENTS[kind]}-agency:{appeal.pk}")
 
 
 def appeals_overdue_notices(*, today: datetime.date | None = None) -> int:

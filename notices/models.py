@@ -1,10 +1,11 @@
-"""Notices: what a person (or an agency) is told about a record, and the outbox that delivers it.
+"""Notices: what a person, an agency or a supervisor is told about a record, and the outbox that delivers it.
 
 A notice is written in the transaction of the change it reports, so the change never commits
 without it. The row is itself the outbox: its ``delivery_status`` says whether it still has to go
 out, and the task queue (``notices.tasks``) only carries ids; a lost message is found again by the
 sweep (``notices.services.notices_sweep``). Each try to send it is a ``DeliveryAttempt``.
 """
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,12 @@ from points.models import Agency, Event
 
 
 class Notice(models.Model):
-    """One letter about one change or step of a record, stored whatever the channel."""
+    """One letter about one change or step of a record, stored whatever the channel.
+
+    Addressed to exactly one of: a citizen (about their record), an agency (appeals against its
+    reports: its inbox, and email to its ``AgencyContact``), or an official (a supervisor told of
+    an escalated appeal).
+    """
 
     class Kind(models.TextChoices):
         ENROLMENT = "enrolment", _("enrolment")
@@ -25,6 +31,7 @@ class Notice(models.Model):
         APPEAL_FILED = "appeal_filed", _("appeal filed")
         APPEAL_DECIDED = "appeal_decided", _("appeal decided")
         APPEAL_OVERDUE = "appeal_overdue", _("appeal decision overdue")
+        APPEAL_ESCALATED = "appeal_escalated", _("appeal escalated: a deadline passed, deduction suspended")
         SERVICE = "service", _("service refused or under review because of the grade")
 
     class Channel(models.TextChoices):
@@ -45,6 +52,9 @@ class Notice(models.Model):
                                 null=True, blank=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notices", null=True, blank=True,
                                help_text=_("Set when the notice is addressed to an agency (its inbox)."))
+    official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notices",
+                                 null=True, blank=True,
+                                 help_text=_("Set when the notice is addressed to an official (a supervisor)."))
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notices", null=True, blank=True)
     appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="notices", null=True,
                                blank=True)
@@ -85,17 +95,46 @@ class Notice(models.Model):
         ]
         constraints = [
             models.CheckConstraint(name="notice_one_addressee",
-                                   condition=Q(citizen__isnull=False, agency__isnull=True)
-                                   | Q(citizen__isnull=True, agency__isnull=False)),
+                                   condition=Q(citizen__isnull=False, agency__isnull=True, official__isnull=True)
+                                   | Q(citizen__isnull=True, agency__isnull=False, official__isnull=True)
+                                   | Q(citizen__isnull=True, agency__isnull=True, official__isnull=False)),
         ]
         permissions = [("resend_notice", "Can send a notice again")]
 
     def __str__(self):
-        return f"{self.subject} ({self.citizen_id or self.agency_id})"
+        return f"{self.subject} ({self.addressee})"
+
+    @property
+    def addressee(self):
+        """Who the notice is for: the citizen, the agency's contact (or the agency when it has none),
+        or the official. Channels read their address from it (``email``, ``mobile``, ``postal_address``)."""
+        if self.citizen_id:
+            return self.citizen
+        if self.official_id:
+            return self.official
+        try:
+            return self.agency.notice_contact
+        except AgencyContact.DoesNotExist:
+            return self.agency
 
     @property
     def grade_changed(self) -> bool:
         return bool(self.grade_before) and self.grade_before != self.grade_after
+
+
+class AgencyContact(models.Model):
+    """Where an agency's notices go by email (appeals against its reports). Without one, they wait
+    in its inbox (``GET /api/v1/agency/appeals/`` and the admin)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="notice_contact")
+    email = models.EmailField(help_text=_("The address the agency answers appeals from."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency contact for notices")
+
+    def __str__(self):
+        return f"{self.agency.code}: {self.email}"
 
 
 class DeliveryAttempt(models.Model):

@@ -1,29 +1,39 @@
-"""Connects notices to the rest of the system through signals, so that the core does not know them:
+"""Receivers that connect notices to the rest of the system, so that the core does not know them:
 ledger writes (``points.signals.standings_changing``), eligibility answers
-(``points.signals.eligibility_answered``) and appeals filed or decided (``post_save`` on ``Appeal``,
-inside ``appeals.services``' transaction)."""
-from django.db.models.signals import post_save
-from django.dispatch import receiver
-
-from appeals.models import Appeal
-from notices.lifecycle import appeal_decided_notice, appeal_filed_notices, service_decision_notices
+(``points.signals.eligibility_answered``) and an appeal's moments (``appeals.signals``). Each runs
+inside the sender's transaction and hands off to a notices service. ``NoticesConfig.ready``
+connects them, each with its ``dispatch_uid``.
+"""
+from notices import lifecycle
 from notices.services import notices_create
-from points.signals import eligibility_answered, standings_changing
 
 
-@receiver(standings_changing, dispatch_uid="notices_create")
 def create_notices(sender, *, changes, policy, at, **kwargs):
     notices_create(changes=changes, policy=policy, at=at)
 
 
-@receiver(eligibility_answered, dispatch_uid="notices_service_decision")
 def tell_service_decision(sender, *, citizen, decisions, **kwargs):
-    service_decision_notices(citizen=citizen, decisions=decisions)
+    lifecycle.service_decision_notices(citizen=citizen, decisions=decisions)
 
 
-@receiver(post_save, sender=Appeal, dispatch_uid="notices_appeal")
-def tell_appeal_step(sender, *, instance, created, update_fields=None, **kwargs):
-    if created:
-        appeal_filed_notices(appeal=instance)
-    elif instance.state in (Appeal.State.UPHELD, Appeal.State.REJECTED):
-        appeal_decided_notice(appeal=instance)
+def tell_appeal_filed(sender, *, appeal, at, **kwargs):
+    lifecycle.appeal_filed_notices(appeal=appeal, at=at)
+
+
+def tell_appeal_escalated(sender, *, appeal, reasons, at, **kwargs):
+    lifecycle.appeal_escalated_notices(appeal=appeal, reasons=reasons, at=at)
+
+
+def tell_appeal_decided(sender, *, appeal, at, **kwargs):
+    lifecycle.appeal_decided_notices(appeal=appeal, at=at)
+
+
+def connect() -> None:
+    from appeals import signals as appeals_signals
+    from points import signals as points_signals
+
+    points_signals.standings_changing.connect(create_notices, dispatch_uid="notices_create")
+    points_signals.eligibility_answered.connect(tell_service_decision, dispatch_uid="notices_service_decision")
+    appeals_signals.appeal_filed.connect(tell_appeal_filed, dispatch_uid="notices_appeal_filed")
+    appeals_signals.appeal_escalated.connect(tell_appeal_escalated, dispatch_uid="notices_appeal_escalated")
+    appeals_signals.appeal_decided.connect(tell_appeal_decided, dispatch_uid="notices_appeal_decided")

@@ -1,4 +1,6 @@
-"""Reads: notices due, an agency's inbox, the dead letters."""
+"""Reads: notices due, an agency's inbox, the supervisors told of escalations, the dead letters."""
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from notices.models import Notice
@@ -20,3 +22,11 @@ def agency_inbox(*, agency):
 def notices_dead():
     """Dead letters: notices delivery gave up on, with ``last_error`` saying why."""
     return Notice.objects.filter(delivery_status=Notice.Delivery.DEAD).select_related("citizen")
+
+
+def supervisors():
+    """The officials told when an appeal is escalated: active staff in the group named by
+    ``settings.NOTICES_SUPERVISORS_GROUP`` (``Supervisors``), in a fixed order."""
+    return (get_user_model().objects.filter(is_active=True, is_staff=True,
+                                            groups__name=settings.NOTICES_SUPERVISORS_GROUP)
+            .distinct().order_by("pk"))

@@ -30,7 +30,7 @@ from kombu.exceptions import OperationalError
 
 from notices import wording
 from notices.channels import PermanentFailure, channel_for, get_channel
-from notices.models import DeliveryAttempt, Notice
+from notices.models import AgencyContact, DeliveryAttempt, Notice
 from points import bulk
 from points.models import LedgerEntry
 
@@ -106,11 +106,49 @@ def notice_to_citizen(*, citizen, kind, subject, body, dedup_key=None, now=None,
 
 
 def notice_to_agency(*, agency, kind, subject, body, dedup_key=None, now=None, **fields) -> Notice | None:
-    """Write a notice to an agency's inbox (listed to the agency, not sent)."""
-    notice = Notice(agency=agency, kind=kind, subject=subject, body=body, dedup_key=dedup_key,
-                    created_at=now or timezone.now(), channel=Notice.Channel.INBOX,
-                    delivery_status=Notice.Delivery.STORED, **fields)
-    return notice if _insert_once(notice) else None
+    """Write a notice to an agency (in the caller's transaction): emailed to its ``AgencyContact``
+    through the queue, or, without one, kept in its inbox (listed to the agency, not sent)."""
+    now = now or timezone.now()
+    notice = Notice(agency=agency, kind=kind, subject=subject, body=body, dedup_key=dedup_key, created_at=now,
+                    **fields, **_agency_routing(agency, now))
+    if not _insert_once(notice):
+        return None
+    notices_enqueue_on_commit([notice])
+    return notice
+
+
+def notice_to_official(*, official, kind, subject, body, dedup_key=None, now=None, **fields) -> Notice | None:
+    """Write a notice to an official (a supervisor) and email it after commit; without an email
+    address in their account it is undeliverable, and shows so in the admin."""
+    now = now or timezone.now()
+    notice = Notice(official=official, kind=kind, subject=subject, body=body, dedup_key=dedup_key, created_at=now,
+                    **fields, **_official_routing(official, now))
+    if not _insert_once(notice):
+        return None
+    notices_enqueue_on_commit([notice])
+    return notice
+
+
+def _agency_routing(agency, now) -> dict:
+    contact = AgencyContact.objects.filter(agency=agency).exclude(email="").first()
+    if contact is None:
+        return {"channel": Notice.Channel.INBOX, "delivery_status": Notice.Delivery.STORED, "next_attempt_at": None}
+    return {"channel": Notice.Channel.EMAIL, "delivery_status": Notice.Delivery.PENDING, "next_attempt_at": now}
+
+
+def _official_routing(official, now) -> dict:
+    if not official.email:
+        return {"channel": "", "delivery_status": Notice.Delivery.UNDELIVERABLE, "next_attempt_at": None}
+    return {"channel": Notice.Channel.EMAIL, "delivery_status": Notice.Delivery.PENDING, "next_attempt_at": now}
+
+
+def _route(notice, now) -> dict:
+    """The channel the notice's addressee's contacts give now."""
+    if notice.citizen_id:
+        return _routing(notice.citizen, now)
+    if notice.official_id:
+        return _official_routing(notice.official, now)
+    return _agency_routing(notice.agency, now)
 
 
 def _insert_once(notice: Notice) -> bool:
@@ -131,7 +169,10 @@ def _insert_once(notice: Notice) -> bool:
 
 
 def notices_enqueue_on_commit(notices) -> None:
-    """After the writing transaction commits, give the queue the notices a worker sends."""
+    """After the writing transaction commits, give the queue the notices a worker sends (unless
+    ``NOTICES_ENQUEUE_ON_COMMIT`` is off: then the sweep finds them pending)."""
+    if not settings.NOTICES_ENQUEUE_ON_COMMIT:
+        return
     ids = [n.pk for n in notices if n.delivery_status == Notice.Delivery.PENDING and n.channel in QUEUED_CHANNELS]
     if ids:
         transaction.on_commit(lambda: notices_enqueue(ids))
@@ -214,7 +255,8 @@ def _claim(ids, now) -> list:
     due = Q(delivery_status=Notice.Delivery.PENDING, next_attempt_at__lte=now + datetime.timedelta(seconds=5))
     with transaction.atomic():
         notices = list(Notice.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(due, pk__in=ids, channel__in=QUEUED_CHANNELS).select_related("citizen").order_by("pk"))
+                       .filter(due, pk__in=ids, channel__in=QUEUED_CHANNELS)
+                       .select_related("citizen", "official", "agency__notice_contact").order_by("pk"))
         if not notices:
             return []
         Notice.objects.filter(pk__in=[n.pk for n in notices]).update(
@@ -225,7 +267,7 @@ def _claim(ids, now) -> list:
             channel = channels.setdefault(notice.channel, get_channel(notice.channel))
             attempts.append(DeliveryAttempt(notice=notice, number=notice.attempts, channel=notice.channel,
                                             started_at=now, worker=worker,
-                                            address=channel.address(notice.citizen)[:300]))
+                                            address=channel.address(notice.addressee)[:300]))
         DeliveryAttempt.objects.bulk_create(attempts)
     return list(zip(notices, attempts, strict=True))
 
@@ -328,10 +370,10 @@ def notice_resend(*, notice: Notice, now=None) -> Notice:
     resend: after a dead letter, or a contact corrected). A new retry budget starts."""
     now = now or timezone.now()
     with transaction.atomic():
-        notice = Notice.objects.select_for_update(of=("self",)).select_related("citizen").get(pk=notice.pk)
-        if notice.citizen is None or notice.delivery_status == Notice.Delivery.SENDING:
+        notice = Notice.objects.select_for_update(of=("self",)).get(pk=notice.pk)
+        if notice.delivery_status == Notice.Delivery.SENDING:
             return notice
-        for name, value in _routing(notice.citizen, now).items():
+        for name, value in _route(notice, now).items():
             setattr(notice, name, value)
         notice.attempts_at_resend, notice.last_error, notice.delivered_at = notice.attempts, "", None
         notice.save(update_fields=["channel", "delivery_status", "next_attempt_at", "attempts_at_resend",

@@ -53,7 +53,6 @@ PROTECTED = {
         "source_answered_by", "source_reasons", "source_evidence", "suspended_at",
     )),
     "appeals_appealtransition": Protected(),
-    "appeals_appealnotice": Protected(),
     # Who read what, who did what in the admin.
     "audit_accesslog": Protected(),
     "django_admin_log": Protected(),
@@ -61,6 +60,7 @@ PROTECTED = {
     "notices_notice": Protected(update_all_but=(
         "id", "citizen_id", "event_id", "kind", "created_at", "score_before", "score_after", "grade_before",
         "grade_after", "rule_ids", "subject", "body", "appeal_deadline_days", "agency_id", "appeal_id", "dedup_key",
+        "official_id",
     )),
     # Each try to deliver a notice: recorded when it starts, closed once with how it went.
     "notices_deliveryattempt": Protected(update=("outcome", "finished_at", "error")),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rules.ast import Node
 from rules.attributes import validate_attributes as _validate_attributes
+from rules.calendar import due_date
 from rules.errors import Problem, UnknownEventTypeError
 from rules.values import Duration
 
@@ -173,9 +174,18 @@ class Policy:
     warnings: tuple[Problem, ...] = ()
     source_answer_days: int = 10  # the reporting agency's time to confirm or withdraw a disputed report
     citizen_filing_days: int = 60  # the citizen's time to appeal, from the report
+    business_day_deadlines: frozenset = frozenset()  # names of the deadlines above counted in working days
+    holidays: frozenset = frozenset()  # non-working weekdays (public holidays)
+    working_days: frozenset = frozenset()  # weekend days that are working days (adjusted working days)
     _engine_box: list = field(default_factory=list, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _memo_box: list = field(default_factory=list, repr=False)
+
+    def due_date(self, deadline: str, start: dt.date) -> dt.date:
+        """The last day of ``deadline`` (``appeal_deadline_days``, ``source_answer_days``,
+        ``citizen_filing_days``) counted from ``start``: in working days if the policy says so."""
+        return due_date(start, getattr(self, deadline), business=deadline in self.business_day_deadlines,
+                        holidays=self.holidays, working_days=self.working_days)
 
     def grade_for(self, score: int) -> str:
         """The grade of a score (the bands cover every integer; checked at load)."""

@@ -4,9 +4,14 @@
 ``source_answer_days``: days the reporting agency has to confirm or withdraw a disputed report;
 ``citizen_filing_days``: days a citizen has to appeal, from the report (later only with an
 official's written reason).
+
+``business_days``: which of these deadlines count working days instead of calendar days;
+``holidays``: public holidays (non-working, besides Saturdays and Sundays); ``working_days``:
+weekend days that are working days (the adjusted working days 调休). See ``rules.calendar``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +22,8 @@ from rules.policy import GradeBand
 
 GRADE = re.compile(r"^[A-Z][A-Z0-9+-]{0,3}$")
 DEADLINES = {"appeal_deadline_days": 30, "source_answer_days": 10, "citizen_filing_days": 60}
+CALENDAR = ("business_days", "holidays", "working_days")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -28,6 +35,9 @@ class GradesSection:
     source_answer_days: int = 10
     citizen_filing_days: int = 60
     bands: list[GradeBand] = field(default_factory=list)
+    business_days: frozenset = frozenset()
+    holidays: frozenset = frozenset()
+    working_days: frozenset = frozenset()
 
 
 def load_grades(reader: FileReader, root) -> GradesSection:
@@ -35,7 +45,7 @@ def load_grades(reader: FileReader, root) -> GradesSection:
     top = reader.mapping(root, "grades.yaml")
     if top is None:
         return section
-    top.expect(("starting_points", "grades"), ("floor", "ceiling", *DEADLINES))
+    top.expect(("starting_points", "grades"), ("floor", "ceiling", *DEADLINES, *CALENDAR))
     section.starting_points = top.integer("starting_points", 0)
     section.floor = top.optional_integer("floor")
     section.ceiling = top.optional_integer("ceiling")
@@ -45,9 +55,52 @@ def load_grades(reader: FileReader, root) -> GradesSection:
             top.error(top.value_node(name), f"'{name}' must be at least 1")
         setattr(section, name, days)
     _check_limits(top, section)
+    _calendar(reader, top, section)
     section.bands = _bands(reader, top.value_node("grades"))
     _check_bands(reader, top.value_node("grades"), section)
     return section
+
+
+def _calendar(reader: FileReader, top, section: GradesSection) -> None:
+    """The deadlines counted in working days, and the days that are or are not working days."""
+    names = set()
+    for name, node in top.string_list("business_days") or []:
+        if name not in DEADLINES:
+            top.error(node, f"'business_days' lists '{name}', which is not one of {', '.join(DEADLINES)}")
+        names.add(name)
+    section.business_days = frozenset(names)
+    section.holidays = frozenset(_dates(reader, top, "holidays"))
+    working = _dates(reader, top, "working_days")
+    for day, node in working.items():
+        if day.weekday() < 5:
+            top.error(node, f"working day {day} is a {day:%A}: 'working_days' lists weekend days made working days")
+        elif day in section.holidays:
+            top.error(node, f"{day} is listed both in 'holidays' and in 'working_days'")
+    section.working_days = frozenset(working)
+
+
+def _dates(reader: FileReader, top, key: str) -> dict:
+    node = top.value_node(key)
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.SequenceNode):
+        top.error(node, f"'{key}' must be a list of dates written YYYY-MM-DD")
+        return {}
+    days = {}
+    for item in node.value:
+        value = reader.value(item)
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if type(value) is not dt.date:
+            top.error(item, f"items of '{key}' must be dates written YYYY-MM-DD, not {value!r}")
+        elif value in days:
+            top.error(item, f"{value} is listed twice in '{key}'")
+        else:
+            days[value] = item
+    return days
 
 
 def _check_limits(top, section: GradesSection) -> None:

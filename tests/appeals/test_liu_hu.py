@@ -11,9 +11,9 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from appeals.models import AppealNotice
 from notices.models import Notice
 from points.agencies import agency_set_services
 from points.models import LedgerEntry
@@ -36,7 +36,10 @@ class Case:
         self.rid = citizen.resident_id
         self.court, self.police, self.service = as_agency("court"), as_agency("police"), as_agency("licensing")
         staff_user("clerk")
-        staff_user("supervisor")
+        supervisor = staff_user("supervisor")
+        supervisor.groups.add(Group.objects.get_or_create(name="Supervisors")[0])  # told of escalations
+        supervisor.email = "supervisor@points.example"
+        supervisor.save(update_fields=["email"])
         self.clerk, self.supervisor = basic_client("clerk"), basic_client("supervisor")
 
     def standing(self) -> tuple:
@@ -87,13 +90,15 @@ def test_liu_hu(case, db):
         assert (appeal["source_due"], appeal["deadline"], appeal["state"]) == ("2025-03-15", "2025-04-04", "filed")
         # The court is told: a notice in its inbox, and the appeal in GET /agency/appeals/.
         inbox = case.court.get("/api/v1/agency/appeals/?open=true").json()
-        assert [a["id"] for a in inbox] == [appeal["id"]] and "score" not in inbox[0]
-        notice = AppealNotice.objects.get(appeal_id=appeal["id"], moment="filed")
+        assert inbox["count"] == 1 and [a["id"] for a in inbox["results"]] == [appeal["id"]]
+        assert "score" not in inbox["results"][0]
+        notice = Notice.objects.get(appeal_id=appeal["id"], kind="appeal_filed", agency__isnull=False)
         assert notice.agency.code == "court" and "2025-03-15" in notice.subject
+        assert (notice.channel, notice.delivery_status) == ("inbox", "stored")  # the court has no contact
         assert case.court.get(f"/api/v1/appeals/{appeal['id']}/").status_code == 200
         # Another agency cannot see or answer it: 404, as for an appeal that does not exist.
         assert case.police.get(f"/api/v1/appeals/{appeal['id']}/").status_code == 404
-        assert case.police.get("/api/v1/agency/appeals/").json() == []
+        assert case.police.get("/api/v1/agency/appeals/").json()["results"] == []
         stranger = case.police.post(f"/api/v1/appeals/{appeal['id']}/answer/",
                                     {"answer": "withdraw", "reasons": "probing"}, format="json")
         assert stranger.status_code == 404 and stranger.json()["code"] == "not_found"
@@ -114,8 +119,12 @@ def test_liu_hu(case, db):
         assert "suspended pending appeal" in case.school()["reason"]
         escalated = case.clerk.get(f"/api/v1/appeals/{appeal['id']}/").json()
         assert escalated["state"] == "escalated" and escalated["transitions"][-1]["by"] == "deadlines"
-        assert {(n.recipient, n.moment) for n in AppealNotice.objects.filter(appeal_id=appeal["id"])} == {
-            ("agency", "filed"), ("agency", "escalated"), ("supervisors", "escalated")}
+        told = Notice.objects.filter(appeal_id=appeal["id"]).exclude(citizen__isnull=False)
+        assert {(n.agency.code if n.agency else n.official.username, n.kind) for n in told} == {
+            ("court", "appeal_filed"), ("court", "appeal_escalated"), ("supervisor", "appeal_escalated")}
+        to_supervisor = told.get(official__username="supervisor")
+        assert (to_supervisor.channel, to_supervisor.delivery_status) == ("email", "pending")
+        assert "supervisors' queue" in to_supervisor.subject and case.rid in to_supervisor.body
         assert case.notices()[-1][0] == "reversal" and "suspended pending appeal" in case.notices()[-1][1]
 
         # The court answers late: it confirms, with its reasons and evidence (once).
@@ -145,7 +154,7 @@ def test_liu_hu(case, db):
         assert reinstated.delta == -30 and reinstated.reverses_id == suspension.pk
         # Told twice: the points count again, and the decision with its written reasons.
         assert "counts again" in case.notices()[-2][1] and case.notices()[-1][0] == "appeal_decided"
-        assert AppealNotice.objects.filter(appeal_id=appeal["id"], moment="decided", agency__code="court").exists()
+        assert Notice.objects.filter(appeal_id=appeal["id"], kind="appeal_decided", agency__code="court").exists()
 
         # He pays again on 24 March. Bad lifts change nothing.
         clock.move_to(day(24))

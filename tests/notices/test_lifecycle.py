@@ -33,7 +33,8 @@ def test_appeal_filed_tells_the_citizen_and_the_reporting_agency(convicted, agen
     (to_agency,) = agency_inbox(agency=agencies["court"])
     assert (to_agency.kind, to_agency.appeal_id, to_agency.channel, to_agency.delivery_status) == (
         "appeal_filed", appeal.pk, "inbox", "stored")
-    assert citizen.resident_id in to_agency.body and "send them to the office" in to_agency.body
+    assert citizen.resident_id in to_agency.body
+    assert f"POST /api/v1/appeals/{appeal.pk}/answer/ by {appeal.source_due}" in to_agency.body
 
 
 def test_appeal_decided_gives_the_written_reasons_and_what_to_do(convicted):
@@ -54,7 +55,7 @@ def test_appeal_upheld_is_told_with_the_reversal(convicted):
     appeal_uphold(appeal=appeal, reasons="Another man of the same name.", by="reviewer")
     kinds = list(Notice.objects.filter(citizen=citizen).order_by("id").values_list("kind", flat=True))
     assert kinds[-2:] in (["reversal", "appeal_decided"], ["appeal_decided", "reversal"])
-    assert "upheld" in Notice.objects.get(kind="appeal_decided").subject
+    assert "upheld" in Notice.objects.get(kind="appeal_decided", citizen=citizen).subject
 
 
 def test_overdue_appeal_is_told_once_however_often_the_job_runs(convicted):
