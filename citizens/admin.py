@@ -14,6 +14,7 @@ from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.masking import mask_resident_id
 from citizens.models import Citizen, ContactChange
 from citizens.services import contact_changes_record
+from citizens.validators import normalize_resident_id
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
@@ -23,6 +24,10 @@ from points.services import citizen_enroll
 
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
+
+
+def _normalized(to_python):
+    return lambda value: normalize_resident_id(to_python(value))
 
 
 @admin.register(Citizen)
@@ -68,10 +73,16 @@ class CitizenAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if RESIDENT_ID.match(term):
-            return queryset.filter(resident_id=term.upper()), False
+            return queryset.filter(resident_id=normalize_resident_id(term)), False
         if RESIDENT_ID_PREFIX.match(term):
             return citizens_with_id_prefix(queryset, term), False
         return queryset.filter(name__icontains=term), False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "resident_id" in form.base_fields:  # the add form: a typed lowercase x is stored as X
+            form.base_fields["resident_id"].to_python = _normalized(form.base_fields["resident_id"].to_python)
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         # Score and grade only ever move through the ledger; identity is fixed once registered.

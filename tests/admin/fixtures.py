@@ -22,7 +22,7 @@ CASE_TYPES = {"drunk_driving_conviction", "bribery_conviction", "unpaid_court_ju
 
 
 def resident_id(born: datetime.date, sequence: int) -> str:
-    first17 = f"321324{born:%Y%m%d}{sequence % 1000:03d}"
+    first17 = f"320324{born:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_character(first17)
 
 
@@ -40,7 +40,7 @@ def make_citizen(name="Wang Fang", district="Suicheng", born=datetime.date(1980,
 def report(citizen, event_type="drunk_driving_conviction", agency="court", attributes=None, days_ago=10):
     """Report one event through the service layer, as the named agency."""
     if attributes is None and event_type in CASE_TYPES:
-        attributes = {"case_number": f"(2026) Su 1324 Xing Chu {next(_sequence)}"}
+        attributes = {"case_number": f"(2026) Su 0324 Xing Chu {next(_sequence)}"}
     result = event_report(
         agency=Agency.objects.get(code=agency), resident_id=citizen.resident_id, event_type=event_type,
         occurred_at=timezone.now() - datetime.timedelta(days=days_ago), attributes=attributes or {},
