@@ -3,15 +3,18 @@
 Both are wrapped by ``admin.site.admin_view`` (login, staff) and check their own permission.
 """
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from officials import charts
+from officials.labels import event_type_title
 from officials.selectors import (
     data_version,
     district_list,
@@ -89,7 +92,8 @@ def _histogram_section(district, policy):
 
 
 def _events_section(district):
-    months, series = events_per_type_per_month(district=district)
+    months, by_type = events_per_type_per_month(district=district)
+    series = {event_type_title(name): values for name, values in by_type.items()}
     labels = [f"{m:%Y-%m}" for m in months]
     chart = charts.stacked_bar_chart(categories=[f"{m:%b %y}" for m in months], series=list(series.items()),
                                      title="Applied events per type per month (by date of occurrence)",
@@ -120,3 +124,13 @@ def policy_in_force(request):
         "may_view_versions": request.user.has_perm("rules.view_policyversion"),
     }
     return TemplateResponse(request, "admin/officials/policy.html", context)
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "officials" / "favicon.svg"
+
+
+def favicon(request):
+    """The site's icon at /favicon.ico, where browsers ask for it before reading any page's link."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
