@@ -18,6 +18,7 @@ from citizens.validators import normalize_resident_id
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
+from officials.labels import policy_version_short
 from officials.selectors import citizens_with_id_prefix
 from points.exceptions import ApplicationError
 from points.services import citizen_enroll
@@ -86,7 +87,14 @@ class CitizenAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Score and grade only ever move through the ledger; identity is fixed once registered.
+        # A person's page opens read-only: fields become editable after an explicit Edit (?edit=1).
+        if obj is not None and not self._editing(request):
+            return [name for _title, options in self.fieldsets for name in options["fields"]]
         return self.standing_fields + (["resident_id", "birth_date"] if obj else [])
+
+    @staticmethod
+    def _editing(request) -> bool:
+        return request.method == "POST" or request.GET.get("edit") == "1"
 
     def has_delete_permission(self, request, obj=None):
         return False  # a person's record and ledger are kept; use status (moved away, deceased)
@@ -112,4 +120,12 @@ class CitizenAdmin(admin.ModelAdmin):
         if citizen is not None and request.method == "GET":
             # Every official's look at a person's record is logged, as API reads are (issue 6).
             admin_read_record(request, citizen=citizen, action="citizen.view", purpose="citizen page")
+        if extra.get("policy_version"):
+            extra["policy_label"] = policy_version_short(extra["policy_version"])
+        editing = self._editing(request)
+        may_edit = citizen is not None and self.has_change_permission(request, citizen)
+        extra.update({"editing": editing, "may_edit": may_edit and not editing})
+        if not editing:
+            extra.update({"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                          "show_delete": False})
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
