@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from citizens.validators import normalize_resident_id
 from points.exceptions import ValidationFailed
 from points.explain import entry_explanation
 from points.services import MAX_KEY_LENGTH
@@ -85,6 +86,9 @@ class EventReportSerializer(serializers.Serializer):
         max_length=MAX_KEY_LENGTH, required=False,
         help_text="Unique per report and agency; may be sent as the Idempotency-Key header instead.",
     )
+
+    def validate_resident_id(self, value):
+        return normalize_resident_id(value)  # a final lowercase x is the same number as X
 
     def validate(self, data):
         header = self.context.get("idempotency_header")

@@ -5,9 +5,10 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
@@ -15,6 +16,7 @@ from appeals.models import Appeal, AppealTransition
 from audit.admin_mixins import PersonReadsLogged
 from officials.admin_mixins import citizen_column
 from officials.duties import holds
+from officials.labels import event_type_title
 from points.exceptions import ApplicationError
 
 FILE_PERMISSION = "appeals.add_appeal"
@@ -27,11 +29,11 @@ DECISIONS = {
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "decision deadline"
+    title = gettext_lazy("decision deadline")
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", "overdue"), ("no", "not overdue")]
+        return [("yes", _("overdue")), ("no", _("not overdue"))]
 
     def queryset(self, request, queryset):
         overdue = Q(state__in=Appeal.OPEN_STATES, deadline__lt=timezone.localdate())
@@ -57,9 +59,14 @@ class SupervisorsQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def state_label(code: str) -> str:
+    """An appeal state as people read it ("under review"); the filing itself has no state before it."""
+    return Appeal.State(code).label if code else _("new")
+
+
 class TransitionInline(admin.TabularInline):
     model = AppealTransition
-    fields = ("at", "by", "from_state", "to_state", "reasons")
+    fields = ("at", "by", "from_label", "to_label", "reasons")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -70,10 +77,18 @@ class TransitionInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("from"))
+    def from_label(self, transition):
+        return state_label(transition.from_state)
+
+    @admin.display(description=gettext_lazy("to"))
+    def to_label(self, transition):
+        return state_label(transition.to_state)
+
 
 @admin.register(Appeal)
 class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
-    list_display = ("id", citizen_column, "event_link", "state", "filed_at", "deadline", "overdue", "decided_by")
+    list_display = ("id", citizen_column, "event_link", "state", "filed_on", "deadline_display", "decided_by")
     list_filter = (SupervisorsQueueFilter, "state", OverdueFilter, "source_answer", "claim", "channel")
     search_fields = ("citizen__resident_id", "citizen__name", "=event__id")
     list_select_related = ("citizen", "event")
@@ -90,12 +105,25 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
         try:
             url = reverse("admin:points_event_change", args=[appeal.event_id])
         except NoReverseMatch:  # events not registered in this admin site
-            return f"#{appeal.event_id} {appeal.event.event_type}"
-        return format_html('<a href="{}">#{} {}</a>', url, appeal.event_id, appeal.event.event_type)
+            return f"#{appeal.event_id} {event_type_title(appeal.event.event_type)}"
+        return format_html('<a href="{}">#{} {}</a>', url, appeal.event_id, event_type_title(appeal.event.event_type))
 
-    @admin.display(boolean=True, description="overdue")
+    @admin.display(description=gettext_lazy("filed"), ordering="filed_at")
+    def filed_on(self, appeal):
+        return formats.date_format(timezone.localtime(appeal.filed_at), "SHORT_DATE_FORMAT")
+
+    @admin.display(description=gettext_lazy("decision due"), ordering="deadline")
+    def deadline_display(self, appeal):
+        """The deadline, marked only when it has passed on an open appeal (the same test as the filter)."""
+        day = formats.date_format(appeal.deadline, "SHORT_DATE_FORMAT")
+        if appeal.is_overdue(timezone.localdate()):
+            return format_html('{} <strong class="appeal-overdue" style="color:#ba2121">{}</strong>', day,
+                               _("overdue"))
+        return day
+
+    @admin.display(description=gettext_lazy("overdue"))
     def overdue(self, appeal):
-        return appeal.is_overdue(timezone.localdate())
+        return _("yes, decision overdue") if appeal.is_overdue(timezone.localdate()) else _("no")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -14,15 +14,21 @@ from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.masking import mask_resident_id
 from citizens.models import Citizen, ContactChange
 from citizens.services import contact_changes_record
+from citizens.validators import normalize_resident_id
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
+from officials.labels import policy_version_short
 from officials.selectors import citizens_with_id_prefix
 from points.exceptions import ApplicationError
 from points.services import citizen_enroll
 
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 RESIDENT_ID_PREFIX = re.compile(r"^\d{4,17}$")
+
+
+def _normalized(to_python):
+    return lambda value: normalize_resident_id(to_python(value))
 
 
 @admin.register(Citizen)
@@ -68,14 +74,27 @@ class CitizenAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if RESIDENT_ID.match(term):
-            return queryset.filter(resident_id=term.upper()), False
+            return queryset.filter(resident_id=normalize_resident_id(term)), False
         if RESIDENT_ID_PREFIX.match(term):
             return citizens_with_id_prefix(queryset, term), False
         return queryset.filter(name__icontains=term), False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "resident_id" in form.base_fields:  # the add form: a typed lowercase x is stored as X
+            form.base_fields["resident_id"].to_python = _normalized(form.base_fields["resident_id"].to_python)
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         # Score and grade only ever move through the ledger; identity is fixed once registered.
+        # A person's page opens read-only: fields become editable after an explicit Edit (?edit=1).
+        if obj is not None and not self._editing(request):
+            return [name for _title, options in self.fieldsets for name in options["fields"]]
         return self.standing_fields + (["resident_id", "birth_date"] if obj else [])
+
+    @staticmethod
+    def _editing(request) -> bool:
+        return request.method == "POST" or request.GET.get("edit") == "1"
 
     def has_delete_permission(self, request, obj=None):
         return False  # a person's record and ledger are kept; use status (moved away, deceased)
@@ -101,4 +120,12 @@ class CitizenAdmin(admin.ModelAdmin):
         if citizen is not None and request.method == "GET":
             # Every official's look at a person's record is logged, as API reads are (audit.services).
             admin_read_record(request, citizen=citizen, action="citizen.view", purpose="citizen page")
+        if extra.get("policy_version"):
+            extra["policy_label"] = policy_version_short(extra["policy_version"])
+        editing = self._editing(request)
+        may_edit = citizen is not None and self.has_change_permission(request, citizen)
+        extra.update({"editing": editing, "may_edit": may_edit and not editing})
+        if not editing:
+            extra.update({"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                          "show_delete": False})
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

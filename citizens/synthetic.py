@@ -8,10 +8,13 @@ import random
 
 from citizens.validators import check_character
 
-SUINING_REGION_CODE = "321324"  # Suining county, Suqian, Jiangsu
+# GB/T 2260: 320324 is Suining county (睢宁县), Xuzhou, Jiangsu, since 1983 (321324 is Sihong county).
+SUINING_REGION_CODE = "320324"
+# Suining's subdistricts and towns: 睢城镇 became the 睢城, 睢河 and 金城 subdistricts in 2016; the
+# fifteen towns kept their names.
 DISTRICTS = [
-    "Suicheng", "Wangji", "Shuanggou", "Lanshan", "Liji", "Taoyuan", "Guanshan", "Gaozuo",
-    "Shaji", "Lingcheng", "Qiuji", "Gupi", "Yaoji", "Weiji", "Liangji", "Qing'an",
+    "睢城街道", "睢河街道", "金城街道", "王集镇", "双沟镇", "岚山镇", "李集镇", "桃园镇", "官山镇", "高作镇",
+    "沙集镇", "凌城镇", "邱集镇", "古邳镇", "姚集镇", "魏集镇", "梁集镇", "庆安镇",
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力鹏宇浩晨欣怡子涵雨轩梓睿佳琪"
@@ -53,7 +56,7 @@ def contacts_for(person: dict) -> dict:
     by SMS (with consent), the rest only a postal address (letters)."""
     rng = random.Random(person["resident_id"])
     draw = rng.random()
-    address = f"{person['district']}, {rng.randint(1, 300)} Renmin Road, Suining"
+    address = f"江苏省徐州市睢宁县{person['district']}人民路{rng.randint(1, 300)}号"
     if draw < 0.6:
         return {"email": f"p{person['resident_id'][-8:]}@example.cn", "preferred_channel": "email",
                 "contact_consent": True, "contact_consent_at": PILOT_CONSENT, "postal_address": address}

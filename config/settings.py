@@ -135,6 +135,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# The admin's header and browser title; the default's words are in the catalogues (translated per request).
+SITE_HEADER = os.environ.get("SITE_HEADER", "睢宁县积分管理 / Suining points office")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # The policy (YAML rule files) loaded when no version has been published.
@@ -150,7 +153,10 @@ LOGGING = {
     "filters": {"mask_resident_ids": {"()": "config.log_filters.MaskResidentIds"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_resident_ids"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # django.request's warning for a 4xx ("Not Found: /favicon.ico") repeats the access line the server
+    # writes for the same request (django.server, gunicorn); errors (5xx, with tracebacks) still reach it.
     "loggers": {"django": {"handlers": []},
+                "django.request": {"level": "ERROR"},
                 "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 

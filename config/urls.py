@@ -2,7 +2,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from officials.views import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/statements/", include("statements.urls")),
     path("admin/points/event/", include("points.correction_urls")),
     path("admin/", include("officials.urls")),

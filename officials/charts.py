@@ -102,7 +102,7 @@ def bar_chart(*, bars: list, title: str, y_label: str = "", width: int = 520,
 def stacked_bar_chart(*, categories: list, series: list, title: str, y_label: str = "",
                       width: int = 720, height: int = 300) -> SafeString:
     """Bars per category stacked by series; ``series`` is a list of (name, values aligned to categories)."""
-    legend_rows = math.ceil(len(series) / 4)
+    legend_rows = math.ceil(len(series) / LEGEND_COLUMNS)
     canvas = _Canvas(width, height + 16 * legend_rows, title, margin={"bottom": 44 + 16 * legend_rows})
     totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
     ticks = nice_ticks(0, max(totals or [0]) or 1)
@@ -130,18 +130,60 @@ def stacked_bar_chart(*, categories: list, series: list, title: str, y_label: st
     return canvas.render()
 
 
+# Two columns leave room for whole event-type titles ("Caring for elderly family members").
+LEGEND_COLUMNS = 2
+
+
 def _legend(canvas: _Canvas, names: list, y: float) -> None:
-    column = canvas.plot_w / 4
+    column = canvas.plot_w / LEGEND_COLUMNS
     for i, name in enumerate(names):
-        x = canvas.left + (i % 4) * column
-        row_y = y + (i // 4) * 16
+        x = canvas.left + (i % LEGEND_COLUMNS) * column
+        row_y = y + (i // LEGEND_COLUMNS) * 16
         canvas.add(f'<rect x="{x:.1f}" y="{row_y - 9:.1f}" width="10" height="10" fill="{colour(i)}"/>')
         canvas.text(x + 14, row_y, name, anchor="start")
 
 
+ROW = 30  # two lines of a wrapped label
+
+
+def wrap_label(label: str, width: int = 36) -> list:
+    """``label`` in at most two lines of about ``width`` Latin characters (a CJK character counts two),
+    broken between words where there are any; only what still does not fit ends in an ellipsis."""
+    lines, line = [], ""
+    for token in _tokens(label):
+        if line and _width(line + token) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    lines.append(line.rstrip())
+    return lines if len(lines) <= 2 else [lines[0], lines[1] + "…"]
+
+
+def _tokens(text: str) -> list:
+    """Words with their leading space; each CJK character on its own (it may break anywhere)."""
+    tokens, word = [], ""
+    for char in text:
+        if ord(char) > 0x2E7F or char == " ":
+            if word:
+                tokens.append(word)
+            word = char if char == " " else ""
+            if char != " ":
+                tokens.append(char)
+        else:
+            word += char
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
 def diverging_bar_chart(*, rows: list, title: str, width: int = 720) -> SafeString:
     """Horizontal bars left (negative) or right (positive) of zero; ``rows`` is (label, value)."""
-    height = 60 + 22 * max(len(rows), 1)
+    height = 60 + ROW * max(len(rows), 1)
     canvas = _Canvas(width, height, title, margin={"left": 230, "bottom": 24})
     extent = max([abs(value) for _, value in rows] or [1]) or 1
     zero = canvas.left + canvas.plot_w / 2
@@ -149,13 +191,14 @@ def diverging_bar_chart(*, rows: list, title: str, width: int = 720) -> SafeStri
     canvas.add(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{canvas.top}" y2="{canvas.top + canvas.plot_h}" '
                'stroke="#333"/>')
     for i, (label, value) in enumerate(rows):
-        y = canvas.top + i * 22 + 3
+        y = canvas.top + i * ROW + 3
         x = zero if value >= 0 else zero + value * scale
         fill = GRADE_COLOURS["A"] if value >= 0 else GRADE_COLOURS["D"]
         canvas.add(f'<rect x="{x:.1f}" y="{y:.1f}" width="{abs(value) * scale:.1f}" height="16" '
                    f'fill="{fill}">'
                    f'<title>{escape(label)}: {value:+,}</title></rect>')
-        canvas.text(canvas.left - 8, y + 12, label[:40], anchor="end")
+        for n, line in enumerate(wrap_label(label)):
+            canvas.text(canvas.left - 8, y + 12 + 12 * n, line, anchor="end")
         inside = "start" if value < 0 else "end"
         canvas.text(zero + (4 if value < 0 else -4), y + 12, f"{value:+,}", anchor=inside)
     return canvas.render()

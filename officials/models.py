@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from citizens.models import Citizen
 from points.models import Event
@@ -67,4 +68,6 @@ class AdjustmentProposal(models.Model):
         ]
 
     def __str__(self):
-        return f"Adjustment #{self.pk}: {self.points:+d} for {self.citizen_id} ({self.status})"
+        # The citizen as every admin page names a person in passing: name and masked resident ID.
+        return gettext("%(points)+d points for %(citizen)s (%(status)s)") % {
+            "points": self.points, "citizen": self.citizen, "status": self.get_status_display()}

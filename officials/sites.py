@@ -5,10 +5,26 @@ this site's ``admin_view``, so ``has_permission`` is the one place the second fa
 """
 from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+
+# SITE_HEADER's default (config/settings.py), marked here so that the catalogues carry it.
+DEFAULT_SITE_HEADER = gettext_noop("睢宁县积分管理 / Suining points office")
 
 
 class OfficialsAdminSite(admin.AdminSite):
-    """Django's admin site, asking for an authenticator code at login when ``OTP_REQUIRED`` is on."""
+    """Django's admin site, asking for an authenticator code at login when ``OTP_REQUIRED`` is on.
+
+    Its header and the browser tab's title are ``SITE_HEADER``, translated in the request's language."""
+
+    @property
+    def site_header(self):
+        return gettext(settings.SITE_HEADER)
+
+    @property
+    def site_title(self):
+        return gettext(settings.SITE_HEADER)
+
+    index_title = gettext_lazy("Points register")
 
     def has_permission(self, request):
         if not super().has_permission(request):

@@ -3,15 +3,19 @@
 Both are wrapped by ``admin.site.admin_view`` (login, staff) and check their own permission.
 """
 import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from officials import charts
+from officials.labels import event_type_title, policy_version_label, policy_version_status
 from officials.selectors import (
     data_version,
     district_list,
@@ -89,7 +93,8 @@ def _histogram_section(district, policy):
 
 
 def _events_section(district):
-    months, series = events_per_type_per_month(district=district)
+    months, by_type = events_per_type_per_month(district=district)
+    series = {event_type_title(name): values for name, values in by_type.items()}
     labels = [f"{m:%Y-%m}" for m in months]
     chart = charts.stacked_bar_chart(categories=[f"{m:%b %y}" for m in months], series=list(series.items()),
                                      title="Applied events per type per month (by date of occurrence)",
@@ -105,6 +110,22 @@ def _rules_section(district, since):
     return {"rule_rows": rows, "rules_chart": chart}
 
 
+def _version_rows(in_force_hash: str) -> list:
+    """The newest stored versions as (version, number, status), numbered oldest first."""
+    versions = list(PolicyVersion.objects.only("hash", "created_at", "published", "published_at", "author",
+                                               "message")[:50])
+    total = PolicyVersion.objects.count()
+    return [(v, total - i, policy_version_status(v, in_force_hash=in_force_hash), v.hash == in_force_hash)
+            for i, v in enumerate(versions)]
+
+
+def _in_force_label(in_force_hash: str) -> str:
+    stored = PolicyVersion.objects.filter(hash=in_force_hash).first()
+    if stored is None:
+        return _("The policy files as loaded (not stored yet: a version is stored with the first ledger entry)")
+    return policy_version_label(stored, in_force_hash=in_force_hash)
+
+
 def policy_in_force(request):
     """The policy the system scores with now: event types, rules, grades, services, and stored versions."""
     _require(request, "officials.view_policy")
@@ -116,7 +137,17 @@ def policy_in_force(request):
         "rules": sorted(policy.rules.values(), key=lambda r: (r.event_type, r.id)),
         "grades": policy.grades, "grade_letters": grades,
         "services": [(s, [s.effects.get(g) for g in grades]) for s in policy.services.values()],
-        "versions": PolicyVersion.objects.only("hash", "created_at", "published", "author", "message")[:50],
+        "versions": _version_rows(policy.version), "in_force_label": _in_force_label(policy.version),
         "may_view_versions": request.user.has_perm("rules.view_policyversion"),
     }
     return TemplateResponse(request, "admin/officials/policy.html", context)
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "officials" / "favicon.svg"
+
+
+def favicon(request):
+    """The site's icon at /favicon.ico, where browsers ask for it before reading any page's link."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

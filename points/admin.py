@@ -16,6 +16,7 @@ from audit.admin_mixins import PersonReadsLogged
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
 from officials.duties import holds
+from officials.labels import attributes_text, event_type_title, policy_label_for_hash, policy_version_short
 from officials.paginators import EstimatedCountPaginator
 from officials.services import RETRACT_PERMISSION, event_retract_by_official
 from points.agencies import agency_deactivate
@@ -43,7 +44,7 @@ class AgencyCreateForm(forms.ModelForm):
         from rules.registry import current_policy
 
         types = current_policy().event_types.values()
-        self.fields["event_types"].choices = [(t.name, f"{t.name} — {t.title}") for t in types if not t.system]
+        self.fields["event_types"].choices = [(t.name, t.title) for t in types if not t.system]
         self.fields["services"].choices = service_choices()
         self.fields["kind"].choices = [(k, label) for k, label in Agency.Kind.choices if k != Agency.Kind.SYSTEM]
 
@@ -51,7 +52,7 @@ class AgencyCreateForm(forms.ModelForm):
 def service_choices() -> list:
     from rules.registry import current_policy
 
-    return [(s.code, f"{s.code} — {s.name}") for s in current_policy().services.values()]
+    return [(s.code, s.name) for s in current_policy().services.values()]
 
 
 class AgencyServicesForm(forms.Form):
@@ -75,13 +76,16 @@ class AgencyAdmin(admin.ModelAdmin):
     actions = ["deactivate_selected"]
     change_form_template = "admin/points/agency/change_form.html"
 
-    @admin.display(description="event types")
+    @admin.display(description=_("event types"))
     def event_type_list(self, obj):
-        return ", ".join(obj.event_types) or "—"
+        return "; ".join(event_type_title(name) for name in obj.event_types) or "—"
 
     @admin.display(description=_("services"))
     def service_list(self, obj):
-        return ", ".join(obj.services) or "—"
+        from rules.registry import current_policy
+
+        services = current_policy().services
+        return "; ".join(services[c].name if c in services else c for c in obj.services) or "—"
 
     def has_change_permission(self, request, obj=None):
         return False  # changes go through deactivate / rotate token, never a free edit
@@ -198,7 +202,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = LedgerEntry
     fk_name = "event"
-    fields = ["id", "kind", "rule_id", "rule_title", "delta", "balance_after", "reverses", "reason", "created_at"]
+    fields = ["id", "kind", "rule_title", "delta", "balance_after", "reverses", "reason", "created_at"]
     readonly_fields = fields
     ordering = ["id"]
     extra = 0
@@ -213,7 +217,7 @@ class RetractForm(forms.Form):
 
 @admin.register(Event)
 class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "event_type", "citizen_display", "agency", "occurred_at", "reported_at", "status"]
+    list_display = ["id", "event_type_display", "citizen_display", "agency_name", "occurred_at", "status"]
     list_filter = [EventTypeFilter, "agency", "status", ("occurred_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "agency"]
     search_fields = ["=citizen__resident_id", "=idempotency_key", "=id"]
@@ -222,10 +226,26 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
-    fields = ["citizen", "event_type", "agency", "reported_by", "occurred_at", "reported_at", "attributes",
-              "idempotency_key", "policy_version", "status", "status_reason", "status_changed_at",
-              "status_changed_by", "corrects", "fingerprint"]
+    fields = ["citizen", "event_type_display", "agency", "reported_by", "occurred_at", "reported_at",
+              "attributes_display", "idempotency_key", "policy_display", "status", "status_reason",
+              "status_changed_at", "status_changed_by", "corrects", "fingerprint"]
     readonly_fields = fields
+
+    @admin.display(description=_("event type"), ordering="event_type")
+    def event_type_display(self, obj):
+        return event_type_title(obj.event_type)
+
+    @admin.display(description=_("agency"), ordering="agency__name")
+    def agency_name(self, obj):
+        return obj.agency.name
+
+    @admin.display(description=_("attributes"))
+    def attributes_display(self, obj):
+        return attributes_text(obj.attributes)
+
+    @admin.display(description=_("policy version"))
+    def policy_display(self, obj):
+        return policy_label_for_hash(obj.policy_version) if obj.policy_version else "—"
     inlines = [EntryInline]
     actions = ["retract_selected"]
     change_form_template = "admin/points/event/change_form.html"
@@ -293,8 +313,10 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every ledger line, searchable; nobody, superusers included, may add, change or delete one."""
 
-    list_display = ["id", "created_at", "citizen_display", "kind", "rule_id", "delta", "balance_after",
+    # Newest first: the list's order is the column it says it sorts by (the model groups by citizen).
+    list_display = ["id", "created_at", "citizen_display", "kind", "rule_title", "delta", "balance_after",
                     "event_link", "policy_version_short"]
+    ordering = ["-id"]
     list_filter = ["kind", RuleFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "event"]
     search_fields = ["=citizen__resident_id", "=rule_id", "=event__id"]
@@ -303,9 +325,13 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
-    fields = ["citizen", "event", "kind", "rule_id", "rule_title", "policy_version", "delta", "balance_after",
+    fields = ["citizen", "event", "kind", "rule_title", "policy_display", "delta", "balance_after",
               "reverses", "reason", "expires_on", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("policy version"))
+    def policy_display(self, obj):
+        return policy_label_for_hash(obj.policy_version)
 
     @admin.display(description="citizen", ordering="citizen__resident_id")
     def citizen_display(self, obj):
@@ -314,11 +340,11 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="event")
     def event_link(self, obj):
         url = reverse("admin:points_event_change", args=[obj.event_id])
-        return format_html('<a href="{}">{} #{}</a>', url, obj.event.event_type, obj.event_id)
+        return format_html('<a href="{}">#{} {}</a>', url, obj.event_id, event_type_title(obj.event.event_type))
 
-    @admin.display(description="policy")
+    @admin.display(description=_("policy"))
     def policy_version_short(self, obj):
-        return obj.policy_version[:12]
+        return policy_version_short(obj.policy_version)
 
 
 @admin.register(GradeChange)

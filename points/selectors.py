@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
-from citizens.validators import resident_id_problem
+from citizens.validators import normalize_resident_id, resident_id_problem
 from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
 from points.models import LedgerEntry
 from points.signals import eligibility_answered
@@ -19,7 +19,9 @@ def citizen_get(*, resident_id: str, queryset=None) -> Citizen:
     """The citizen with this resident ID; 400 for a malformed ID, 404 for an unknown one.
 
     ``queryset`` (of citizens) reads more in the same statement: annotations, or the row lock.
+    A final lowercase ``x`` is read as ``X``, as the admin's search reads it.
     """
+    resident_id = normalize_resident_id(resident_id)
     problem = resident_id_problem(resident_id)
     if problem:
         raise ValidationFailed(

@@ -7,7 +7,7 @@ PILOT_START = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia
 
 # (event type, reporting agency, relative frequency, attribute maker)
 def _case(rng) -> dict:
-    return {"case_number": f"(2025)苏1324刑初{rng.randint(1, 9999)}号"}
+    return {"case_number": f"(2025)苏0324刑初{rng.randint(1, 9999)}号"}
 
 
 EVENT_MIX = [

@@ -2,8 +2,10 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from officials.admin_mixins import ReadOnlyAdminMixin
+from officials.labels import policy_version_number, policy_version_status
 from rules.models import PolicyVersion
 
 
@@ -11,21 +13,19 @@ from rules.models import PolicyVersion
 class PolicyVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every policy version that produced a ledger entry or was published; changed only by ``rules publish``."""
 
-    list_display = ["short_hash", "created_at", "published", "author", "message", "in_force"]
+    list_display = ["label", "created_at", "status", "author", "message"]
     list_filter = ["published"]
     search_fields = ["hash", "author", "message"]
-    fields = ["hash", "created_at", "published", "author", "message", "source", "file_contents"]
+    fields = ["label", "status", "created_at", "author", "message", "source", "hash", "file_contents"]
     readonly_fields = fields
 
-    @admin.display(description="version", ordering="hash")
-    def short_hash(self, obj):
-        return obj.hash[:12]
+    @admin.display(description=_("version"), ordering="created_at")
+    def label(self, obj):
+        return _("Version %(number)s") % {"number": policy_version_number(obj)}
 
-    @admin.display(description="in force", boolean=True)
-    def in_force(self, obj):
-        from rules.registry import current_policy
-
-        return obj.hash == current_policy().version
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return policy_version_status(obj)
 
     @admin.display(description="files")
     def file_contents(self, obj):

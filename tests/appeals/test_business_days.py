@@ -11,7 +11,7 @@ from rules import registry
 from rules.calendar import add_working_days, due_date, is_working_day
 from rules.errors import PolicyError
 from rules.loader import load_policy
-from tests.process.conftest import report  # noqa: F401, F811 (fixture)
+from tests.fixtures.reporting import report  # noqa: F401, F811 (fixture)
 from tests.rules.conftest import SHIPPED, shipped_files
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

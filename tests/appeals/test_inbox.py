@@ -6,7 +6,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from appeals.services import appeal_file
-from tests.process.conftest import report  # noqa: F401 (fixture)
+from tests.fixtures.reporting import report  # noqa: F401 (fixture)
 
 FILED = datetime.datetime(2025, 4, 1, 9, 30, tzinfo=datetime.UTC)
 

@@ -20,7 +20,7 @@ from notices import receivers
 from notices.models import AgencyContact, Notice
 from notices.services import notice_resend, notices_deliver
 from tests.notices.conftest import wait_until
-from tests.process.conftest import WHEN
+from tests.fixtures.reporting import WHEN
 
 FILED = datetime.datetime(2025, 4, 1, 9, 30, tzinfo=WHEN.tzinfo)
 AFTER_SOURCE_DAY = FILED + datetime.timedelta(days=20)

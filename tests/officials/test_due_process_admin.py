@@ -65,12 +65,12 @@ def test_official_corrects_an_event_in_the_admin(client, staff, minor):
     citizen, event = minor
     client.force_login(staff["official"])
     form = client.get(f"/admin/points/event/{event.pk}/correct/")
-    assert form.status_code == 200 and "severity" in form.content.decode()
-    bad = client.post(f"/admin/points/event/{event.pk}/correct/", {"attributes": '{"severity": "huge"}',
+    assert form.status_code == 200 and 'name="attribute_severity"' in form.content.decode()
+    bad = client.post(f"/admin/points/event/{event.pk}/correct/", {"attribute_severity": "huge",
                                                                    "reason": "typo"})
-    assert bad.status_code == 200 and "attributes.severity" in bad.content.decode()
+    assert bad.status_code == 200 and "huge is not one of the available choices" in bad.content.decode()
     assert Event.objects.get(pk=event.pk).status == "applied"
-    done = client.post(f"/admin/points/event/{event.pk}/correct/", {"attributes": '{"severity": "serious"}',
+    done = client.post(f"/admin/points/event/{event.pk}/correct/", {"attribute_severity": "serious",
                                                                     "reason": "Red light."})
     new = Event.objects.get(corrects=event)
     assert done.status_code == 302 and done["Location"].endswith(f"/admin/points/event/{new.pk}/change/")

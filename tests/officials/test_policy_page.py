@@ -11,7 +11,7 @@ def test_policy_page_shows_rules_grades_services_and_versions(client, policy_aut
     policy = current_policy()
     client.force_login(policy_author)
     page = client.get("/admin/policy/").content.decode()
-    assert policy.version in page
+    assert policy.version not in page  # named by number and status, never by its hash
     for rule in policy.rules.values():
         assert rule.id in page
     for service in policy.services.values():
@@ -19,7 +19,9 @@ def test_policy_page_shows_rules_grades_services_and_versions(client, policy_aut
     for event_type in policy.event_types:
         assert event_type in page
     stored = PolicyVersion.objects.get(hash=policy.version)
-    assert f"/admin/rules/policyversion/{stored.pk}/change/" in page and "(in force)" in page
+    assert f"/admin/rules/policyversion/{stored.pk}/change/" in page
+    assert "Version 1 (in force from the policy files, not published)" in page
+    assert "Published: no" not in page
 
 
 def test_policy_versions_are_read_only(client, superuser, conviction):

@@ -32,7 +32,7 @@ def test_no_official_retracts_an_adjustment_in_the_admin(client, adjustment, thi
 def test_no_official_corrects_an_adjustment_in_the_admin(client, adjustment, third_official):
     client.force_login(third_official)
     page = client.post(f"/admin/points/event/{adjustment.pk}/correct/",
-                       {"attributes": '{"points": 200, "reason": "Unpaid fine"}', "reason": "typo"})
+                       {"attribute_points": 200, "attribute_reason": "Unpaid fine", "reason": "typo"})
     assert page.status_code == 200 and "cannot be corrected" in page.content.decode()
     assert Event.objects.get(pk=adjustment.pk).status == "applied"
 
