@@ -1,0 +1,165 @@
+"""One explainer: every kind of ledger entry reads the same on the API, the admin's citizen page, the
+statement (HTML, JSON and PDF) and in the notices, because all of them print ``entry_explanation``'s text.
+
+The record is built through the services only (reports, a correction, a retraction, a four-eyes
+adjustment, a migrated report, an appeal that is suspended and then rejected, a lift, an expiry), with
+the clock moved forward as the events happen.
+"""
+import datetime
+import html
+import re
+import shutil
+import subprocess
+import zoneinfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+
+from appeals.services import appeal_file, appeal_reject, appeals_deadlines
+from notices.models import Notice
+from officials.services import adjustment_approve, adjustment_propose
+from points.corrections import event_correct
+from points.expiry import points_expire
+from points.explain import entry_explanation
+from points.lifts import event_lift
+from points.models import LedgerEntry
+from points.services import event_report, event_retract
+from rules.registry import current_policy
+from tests.api.conftest import basic_client, staff_user
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+CASE = {"case_number": "(2025)苏1324民初9号"}
+
+
+def at(month: int, day: int, year: int = 2025) -> datetime.datetime:
+    return datetime.datetime(year, month, day, 10, 0, tzinfo=SHANGHAI)
+
+
+def squeeze(text: str) -> str:
+    """Text without any white space: the PDF breaks a cell's text into lines anywhere."""
+    return "".join(text.split())
+
+
+@pytest.fixture
+def record(make_citizen, agencies):
+    """A citizen whose ledger holds an entry of every kind, each written by the service that writes it."""
+    court, police, care, red_cross = (agencies[c] for c in ("court", "police", "civil_affairs", "red_cross"))
+    proposer, approver = staff_user("proposer"), staff_user("approver")
+    citizen = make_citizen(enrolled_at=at(1, 2))                                              # opening
+
+    def report(agency, event_type, attributes, key, occurred_at, **extra):
+        return event_report(agency=agency, resident_id=citizen.resident_id, event_type=event_type,
+                            occurred_at=occurred_at, attributes=attributes, idempotency_key=key, **extra)
+
+    with time_machine.travel(at(3, 1), tick=False) as clock:
+        report(care, "elderly_care", {"months": 12}, "care", at(2, 20))                       # rule
+        traffic = report(police, "traffic_violation", {"severity": "minor"}, "traffic", at(2, 21)).event
+        event_correct(event=traffic, attributes={"severity": "serious"}, reason="Red light, not parking.",
+                      by="proposer")                                                           # reversal + correction
+        bribery = report(court, "bribery_conviction", CASE, "bribery", at(2, 22)).event
+        event_retract(event=bribery, reason="Reported for the wrong person.", agency=court)     # reversal
+        report(red_cross, "blood_donation", {}, "migrated", at(6, 1, 2024), migrated=True)     # migrated rule
+        proposal = adjustment_propose(citizen=citizen, points=5, reason="Helped at the flood shelter.",
+                                      user=proposer)
+        adjustment_approve(proposal=proposal, user=approver)                                   # adjustment
+        judgment = report(court, "unpaid_court_judgment", CASE, "judgment", at(2, 28)).event
+        report(court, "drunk_driving_conviction", CASE, "drunk", at(2, 27))
+        appeal = appeal_file(event=judgment, grounds="I paid, to a mistyped account.", by="proposer")
+        clock.move_to(at(3, 20))
+        assert appeals_deadlines()                                                             # suspension
+        appeal_reject(appeal=appeal, reasons="No payment reached the court.", by="approver")  # reinstatement
+        clock.move_to(at(3, 24))
+        event_lift(event=judgment, event_type="judgment_satisfied", resident_id=citizen.resident_id,
+                   attributes={**CASE, "paid_on": "2025-03-24"}, idempotency_key="paid", agency=court)  # lift
+    with time_machine.travel(at(3, 2, 2028), tick=False):
+        points_expire()                                                                        # expiry
+    citizen.refresh_from_db()
+    return citizen
+
+
+def explained(citizen) -> list:
+    policy = current_policy()
+    entries = LedgerEntry.objects.filter(citizen=citizen).order_by("id")
+    return [(entry, entry_explanation(entry=entry, policy=policy)) for entry in entries]
+
+
+def surfaces(client, citizen, tmp_path) -> dict:
+    """What each surface shows, as a person reads it (HTML unescaped)."""
+    viewer = staff_user("viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_citizen"))
+    client.force_login(viewer)
+    api_client = basic_client("viewer")
+    api = api_client.get(f"/api/v1/citizens/{citizen.resident_id}/ledger/?page_size=500")
+    statement_json = api_client.get(f"/api/v1/citizens/{citizen.resident_id}/statement/")
+    admin_page = client.get(f"/admin/citizens/citizen/{citizen.pk}/change/")
+    statement_html = client.get(f"/admin/statements/{citizen.resident_id}/")
+    pdf = client.get(f"/admin/statements/{citizen.resident_id}/pdf/")
+    for response in (api, statement_json, admin_page, statement_html, pdf):
+        assert response.status_code == 200, response.content[:500]
+    (tmp_path / "statement.pdf").write_bytes(pdf.content)
+    pdf_text = subprocess.run(["pdftotext", "-raw", str(tmp_path / "statement.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    return {
+        "api": {row["id"]: row["explanation"] for row in api.json()["results"]},
+        "statement JSON": {line["entry_id"]: line["text"] for line in statement_json.json()["lines"]},
+        "admin citizen page": html.unescape(admin_page.content.decode()),
+        "statement HTML": html.unescape(statement_html.content.decode()),
+        "statement PDF": squeeze(pdf_text),
+        "notices": "\n".join(Notice.objects.filter(citizen=citizen).values_list("body", flat=True)),
+    }
+
+
+def test_the_record_has_every_kind_of_entry(record):
+    lines = explained(record)
+    assert {entry.kind for entry, _ in lines} == set(LedgerEntry.Kind.values)
+    rules = [entry for entry, _ in lines if entry.kind == "rule"]
+    assert any(e.event.corrects_id for e in rules) and any(e.event.migrated for e in rules)
+    assert any(e.event.event_type == "official_adjustment" for e in rules)
+    assert sum(entry.delta for entry, _ in lines) == record.score
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+def test_every_surface_prints_the_explainers_words(client, record, tmp_path):
+    shown = surfaces(client, record, tmp_path)
+    lines = explained(record)
+    for entry, explanation in lines:
+        text = explanation.text
+        assert shown["api"][entry.pk] == text, entry.kind
+        assert shown["statement JSON"][entry.pk] == text, entry.kind
+        assert text in shown["admin citizen page"], (entry.kind, text)
+        assert text in shown["statement HTML"], (entry.kind, text)
+        assert squeeze(text) in shown["statement PDF"], (entry.kind, text)
+        assert text in shown["notices"], (entry.kind, text)
+
+
+def test_the_words_say_what_was_undone_without_ids(record):
+    lines = explained(record)
+    by_kind = {}
+    for entry, explanation in lines:
+        by_kind.setdefault(entry.kind, []).append(explanation.text)
+        assert not re.search(r"\b(entry|entries|rule) #?\d", explanation.text), explanation.text
+        assert entry.rule_id not in explanation.text  # titles, not codes
+    texts = {kind: " | ".join(words) for kind, words in by_kind.items()}
+    assert texts["opening"].startswith("Enrolled in the points register on 2025-01-02 with 1000 starting points.")
+    assert "“Unpaid court judgment” of 2025-02-28" in texts["suspension"]
+    assert "“Conviction for bribing an official” of 2025-02-22 were reversed" in texts["reversal"]
+    assert "Reason: Reported for the wrong person." in texts["reversal"]
+    assert "Reason: Corrected: Red light, not parking." in texts["reversal"]
+    assert "corrects the report of 2025-02-21 (Traffic violation), which was voided" in texts["rule"]
+    assert "Taken over from the earlier register." in texts["rule"]
+    assert "Official adjustment on 2025-03-01, decided by the points office: +5 points." in texts["rule"]
+    assert "Reason: Helped at the flood shelter." in texts["rule"]
+    assert "Blood donation on 2024-06-01, reported by Suining County Red Cross: +10 points." in texts["rule"]
+    assert "unpaid from 2025-02-28 to 2025-03-24; paid on 2025-03-24" in texts["lifted"]
+    assert "count again from 2025-03-20" in texts["reinstated"]
+    assert "stopped counting on 2028-03-02" in texts["expiry"]
+
+
+def test_an_explanation_in_another_language_leaves_the_active_one(record):
+    from django.utils import translation
+
+    entry = LedgerEntry.objects.filter(citizen=record, kind="rule").first()
+    with translation.override("en"):
+        entry_explanation(entry=entry, policy=current_policy(), language="zh-hans")
+        assert translation.get_language() == "en"
