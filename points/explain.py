@@ -46,6 +46,7 @@ class Explanation:
     reason: str  # the written reason a person gave, as given
     what_you_can_do: str
     text: str
+    policy_note: str = ""  # set when the entry was made under another policy version than the one in force
 
 
 def entry_explanation(*, entry: LedgerEntry, policy, language: str | None = None) -> Explanation:
@@ -116,7 +117,15 @@ def _explain(entry: LedgerEntry, policy) -> Explanation:
         points=entry.delta, event_title=event_title(event, policy), occurred_on=timezone.localdate(event.occurred_at),
         counted_on=timezone.localdate(entry.created_at), counts_until=counts_until, stopped_counting_on=parts.stopped,
         reason=parts.reason, what_you_can_do=_what_you_can_do(entry, policy), text=text,
+        policy_note=_policy_note(entry, policy, rule),
     )
+
+
+def _policy_note(entry: LedgerEntry, policy, rule) -> str:
+    if rule is None or entry.policy_version == getattr(policy, "version", entry.policy_version):
+        return ""
+    return _("Worded as the policy in force words it; the entry was made under policy %(version)s.") % {
+        "version": entry.policy_version[:12]}
 
 
 def _undone_event(entry: LedgerEntry) -> Event:
@@ -180,10 +189,12 @@ def _reversal(entry, policy, rule, title) -> _Parts:
 
 
 def _expiry(entry, policy, rule, title) -> _Parts:
-    headline = _("%(points)s: the %(undone)s of “%(title)s” of %(day)s stopped counting on %(on)s.") % _undone(
-        entry, policy)
+    """Expired points stopped counting on their expiry day, however late the expiry run wrote the entry."""
+    ended = entry.reverses.expires_on or timezone.localdate(entry.created_at)
+    headline = _("%(points)s: the %(undone)s of “%(title)s” of %(day)s stopped counting on %(on)s.") % {
+        **_undone(entry, policy), "on": day_text(ended)}
     why = _("The policy counts these points for a limited time only, and that time is over.")
-    return _Parts(headline, why, stopped=timezone.localdate(entry.created_at))
+    return _Parts(headline, why, stopped=ended)
 
 
 def _suspension(entry, policy, rule, title) -> _Parts:

@@ -153,7 +153,7 @@ def test_the_words_say_what_was_undone_without_ids(record):
     assert "Blood donation on 2024-06-01, reported by Suining County Red Cross: +10 points." in texts["rule"]
     assert "unpaid from 2025-02-28 to 2025-03-24; paid on 2025-03-24" in texts["lifted"]
     assert "count again from 2025-03-20" in texts["reinstated"]
-    assert "stopped counting on 2028-03-02" in texts["expiry"]
+    assert "“Conviction for drunk driving” of 2025-02-27 stopped counting on 2028-02-27" in texts["expiry"]
 
 
 def test_an_explanation_in_another_language_leaves_the_active_one(record):
