@@ -11,14 +11,16 @@ goes through gettext with named placeholders, so a translation may reorder them;
 entry in a given language whatever the active one is.
 """
 import contextlib
+import contextvars
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import dateformat, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
 from points.models import Event, LedgerEntry
 
@@ -53,7 +55,73 @@ def entry_explanation(*, entry: LedgerEntry, policy, language: str | None = None
     """The words that explain ``entry`` under ``policy`` (the policy in force), in ``language`` (default:
     the active language)."""
     with translation.override(language) if language else contextlib.nullcontext():
-        return _explain(entry, policy)
+        token = _wording.set(_Wording(translation.get_language(), timezone.get_current_timezone()))
+        try:
+            return _explain(entry, policy)
+        finally:
+            _wording.reset(token)
+
+
+# --- translated words ---------------------------------------------------------------------------------
+# An API batch explains thousands of entries: each explanation looks the language and time zone up once
+# (``_wording``) and each message once per language (the caches below), instead of at every sentence.
+
+
+@dataclass(frozen=True)
+class _Wording:
+    language: str | None
+    tz: datetime.tzinfo
+
+
+_wording: contextvars.ContextVar[_Wording | None] = contextvars.ContextVar("explain_wording", default=None)
+
+
+def _language() -> str | None:
+    wording = _wording.get()
+    return wording.language if wording is not None else translation.get_language()
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    wording = _wording.get()
+    return moment.astimezone(wording.tz).date() if wording is not None else timezone.localdate(moment)
+
+
+def _(message: str) -> str:
+    return _gettext(_language(), message)
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return _ngettext(_language(), singular, plural, number)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _pgettext(_language(), context, message)
+
+
+@functools.lru_cache(maxsize=512)
+def _gettext(language, message):
+    with translation.override(language):
+        return translation.gettext(message)
+
+
+@functools.lru_cache(maxsize=2048)
+def _ngettext(language, singular, plural, number):
+    with translation.override(language):
+        return translation.ngettext(singular, plural, number)
+
+
+@functools.lru_cache(maxsize=64)
+def _pgettext(language, context, message):
+    with translation.override(language):
+        return translation.pgettext(context, message)
+
+
+@receiver(setting_changed)
+def _forget_translations(*, setting, **kwargs):
+    """Catalogues follow these settings (tests change them)."""
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "USE_I18N", "INSTALLED_APPS"):
+        for cache in (_gettext, _ngettext, _pgettext):
+            cache.cache_clear()
 
 
 def localized(value, language: str | None = None) -> str:
@@ -70,7 +138,7 @@ def localized(value, language: str | None = None) -> str:
 def day_text(value) -> str:
     """A day as explanations write it (translators give the pattern, e.g. Y年n月j日)."""
     if isinstance(value, datetime.datetime):
-        value = timezone.localdate(value)
+        value = _local_day(value)
     pattern = pgettext("day in an explanation (PHP date pattern)", "Y-m-d")
     return value.isoformat() if pattern == "Y-m-d" else dateformat.format(value, pattern)
 
@@ -114,8 +182,8 @@ def _explain(entry: LedgerEntry, policy) -> Explanation:
     ) if part)
     return Explanation(
         kind=entry.kind, title=title, explanation=parts.why, legal_basis=basis, rule_in_force=rule is not None,
-        points=entry.delta, event_title=event_title(event, policy), occurred_on=timezone.localdate(event.occurred_at),
-        counted_on=timezone.localdate(entry.created_at), counts_until=counts_until, stopped_counting_on=parts.stopped,
+        points=entry.delta, event_title=event_title(event, policy), occurred_on=_local_day(event.occurred_at),
+        counted_on=_local_day(entry.created_at), counts_until=counts_until, stopped_counting_on=parts.stopped,
         reason=parts.reason, what_you_can_do=_what_you_can_do(entry, policy), text=text,
         policy_note=_policy_note(entry, policy, rule),
     )
@@ -185,12 +253,12 @@ def entry_title(entry: LedgerEntry, policy) -> str:
 def _reversal(entry, policy, rule, title) -> _Parts:
     headline = _("%(points)s: the %(undone)s of “%(title)s” of %(day)s were reversed.") % _undone(entry, policy)
     why = _("The report was withdrawn or found wrong, so these points no longer count.")
-    return _Parts(headline, why, reason=entry.reason, stopped=timezone.localdate(entry.created_at))
+    return _Parts(headline, why, reason=entry.reason, stopped=_local_day(entry.created_at))
 
 
 def _expiry(entry, policy, rule, title) -> _Parts:
     """Expired points stopped counting on their expiry day, however late the expiry run wrote the entry."""
-    ended = entry.reverses.expires_on or timezone.localdate(entry.created_at)
+    ended = entry.reverses.expires_on or _local_day(entry.created_at)
     headline = _("%(points)s: the %(undone)s of “%(title)s” of %(day)s stopped counting on %(on)s.") % {
         **_undone(entry, policy), "on": day_text(ended)}
     why = _("The policy counts these points for a limited time only, and that time is over.")
@@ -202,7 +270,7 @@ def _suspension(entry, policy, rule, title) -> _Parts:
                  "appeal.") % _undone(entry, policy)
     why = _("The appeal against them was not answered or decided in time, so they do not count unless the appeal "
             "is rejected.")
-    return _Parts(headline, why, reason=entry.reason, stopped=timezone.localdate(entry.created_at))
+    return _Parts(headline, why, reason=entry.reason, stopped=_local_day(entry.created_at))
 
 
 def _reinstatement(entry, policy, rule, title) -> _Parts:
@@ -219,7 +287,7 @@ def _lift(entry, policy, rule, title) -> _Parts:
                  "fulfilled.") % values
     why = _("It was unpaid from %(from)s to %(to)s; paid on %(to)s.") % {
         "from": values["day"], "to": day_text(entry.event.occurred_at)}
-    return _Parts(headline, why, stopped=timezone.localdate(entry.created_at))
+    return _Parts(headline, why, stopped=_local_day(entry.created_at))
 
 
 _WORDERS = {

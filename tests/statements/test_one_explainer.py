@@ -156,10 +156,40 @@ def test_the_words_say_what_was_undone_without_ids(record):
     assert "“Conviction for drunk driving” of 2025-02-27 stopped counting on 2028-02-27" in texts["expiry"]
 
 
-def test_an_explanation_in_another_language_leaves_the_active_one(record):
+ZH_CATALOGUE = r"""
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+"Plural-Forms: nplurals=1; plural=0;\n"
+
+msgid "Counts until %(day)s."
+msgstr "计分至%(day)s。"
+
+msgctxt "day in an explanation (PHP date pattern)"
+msgid "Y-m-d"
+msgstr "Y年n月j日"
+
+msgid "%(points)+d point"
+msgid_plural "%(points)+d points"
+msgstr[0] "%(points)+d分"
+"""
+
+
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="needs msgfmt (gettext)")
+def test_an_entry_is_worded_in_the_language_asked_for(record, settings, tmp_path):
+    """The explainer's sentences go through the catalogues: a Chinese catalogue words the same entry in
+    Chinese (dates included) while the active language stays English."""
     from django.utils import translation
 
-    entry = LedgerEntry.objects.filter(citizen=record, kind="rule").first()
+    messages = tmp_path / "zh_Hans" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "django.po").write_text(ZH_CATALOGUE, encoding="utf-8")
+    subprocess.run(["msgfmt", "-o", str(messages / "django.mo"), str(messages / "django.po")], check=True)
+    settings.LOCALE_PATHS = [str(tmp_path)]
+    entry = LedgerEntry.objects.filter(citizen=record, kind="rule", event__event_type="drunk_driving_conviction").get()
     with translation.override("en"):
-        entry_explanation(entry=entry, policy=current_policy(), language="zh-hans")
+        english = entry_explanation(entry=entry, policy=current_policy())
+        chinese = entry_explanation(entry=entry, policy=current_policy(), language="zh-hans")
         assert translation.get_language() == "en"
+    assert "Counts until 2028-02-27." in english.text and "-50 points" in english.text
+    assert "计分至2028年2月27日。" in chinese.text and "-50分" in chinese.text
