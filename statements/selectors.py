@@ -11,7 +11,7 @@ from appeals.models import Appeal
 from appeals.selectors import citizen_appeals
 from audit.models import AccessLog
 from citizens.models import Citizen
-from points.explain import EXPLAIN_RELATED, entry_explanation, event_title
+from points.explain import EXPLAIN_RELATED, day_text, entry_explanation, event_title
 from points.models import Agency, LedgerEntry
 from points.selectors import Decision, eligibility_all
 from rules.registry import current_policy
@@ -210,16 +210,22 @@ def _appeal(appeal: Appeal, policy, today: datetime.date) -> AppealSummary:
 
 
 def _appeal_text(appeal: Appeal, today: datetime.date) -> str:
-    filed = f"Appeal {appeal.pk} against event {appeal.event_id}, filed {timezone.localdate(appeal.filed_at)}"
+    values = {"appeal": appeal.pk, "event": appeal.event_id, "filed": day_text(appeal.filed_at),
+              "decided": day_text(appeal.decided_at) if appeal.decided_at else "", "by": appeal.decided_by,
+              "reasons": appeal.decision_reasons, "state": appeal.get_state_display(),
+              "deadline": day_text(appeal.deadline)}
     if appeal.state == Appeal.State.UPHELD:
-        return (f"{filed}: upheld on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}; the event "
-                f"was voided and its points restored. Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
-    if appeal.state == Appeal.State.REJECTED:
-        return (f"{filed}: rejected on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}. "
-                f"Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
-    late = " The decision is overdue." if appeal.is_overdue(today) else ""
-    return f"{filed}: {appeal.get_state_display()}; a decision is due by {appeal.deadline}.{late}" + _source_text(
-        appeal, today)
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: upheld on %(decided)s by %(by)s; the "
+                 "event was voided and its points restored. Reasons: %(reasons)s") % values
+    elif appeal.state == Appeal.State.REJECTED:
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: rejected on %(decided)s by %(by)s. "
+                 "Reasons: %(reasons)s") % values
+    else:
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: %(state)s; a decision is due by "
+                 "%(deadline)s.") % values
+        if appeal.is_overdue(today):
+            text += " " + _("The decision is overdue.")
+    return text + _source_text(appeal, today)
 
 
 def _source_text(appeal: Appeal, today: datetime.date) -> str:
