@@ -2,6 +2,8 @@
 
 Every sentence goes through gettext, with named placeholders, so that a translation can reorder them.
 """
+import contextlib
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,9 +29,11 @@ def subject(*, kind, score_before, score_after, grade_before, grade_after) -> st
 
 def body(*, citizen, event, entries, policy, score_before, grade_before, grade_after, tz=None) -> str:
     """The notice of one event's entries: what changed, each entry as the explainer words it (the words
-    of the statement, the admin and the API), and what the person can do."""
+    of the statement, the admin and the API), and what the person can do. Days are those of ``tz``
+    (default: the current time zone)."""
     score_after = entries[-1].balance_after
-    explained = [entry_explanation(entry=entry, policy=policy) for entry in entries]
+    with timezone.override(tz) if tz is not None else contextlib.nullcontext():
+        explained = [entry_explanation(entry=entry, policy=policy) for entry in entries]
     paragraphs = [_greeting(citizen), _what_changed(entries[0].kind, score_before, score_after, grade_before,
                                                     grade_after)]
     paragraphs.extend(explanation.text for explanation in explained)

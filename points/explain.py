@@ -1,8 +1,9 @@
 """Every ledger entry in words: the one explainer.
 
-The API, the admin's citizen page, the statement (HTML, PDF and JSON), the notices and the citizen's own
-pages call ``entry_explanation`` and print its ``text``; none of them words an entry itself, so one entry
-reads the same everywhere (tests/statements/test_one_explainer.py compares them).
+The API, the admin's citizen page, the statement (HTML, PDF and JSON) and the notices call
+``entry_explanation`` and print its ``text``; none of them words an entry itself, so one entry reads the
+same everywhere (tests/statements/test_one_explainer.py compares them). Any new page that shows entries
+should do the same.
 
 Policy texts (titles, explanations, legal bases) come from the policy in force when the rule still exists
 there, so wording fixes reach old entries; otherwise the title stored on the entry is used. An entry that
