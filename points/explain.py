@@ -179,7 +179,7 @@ def _explain(entry: LedgerEntry, policy) -> Explanation:
         parts.headline, parts.why,
         _("Legal basis: %(basis)s.") % {"basis": basis} if basis and entry.kind == LedgerEntry.Kind.RULE else "",
         _("Reason: %(reason)s") % {"reason": parts.reason} if parts.reason else "",
-        _("Counts until %(day)s.") % {"day": day_text(counts_until)} if counts_until else "",
+        _("They stop counting on %(day)s.") % {"day": day_text(counts_until)} if counts_until else "",
     ) if part)
     return Explanation(
         kind=entry.kind, title=title, explanation=parts.why, legal_basis=basis, rule_in_force=rule is not None,

@@ -95,7 +95,7 @@ def _header(statement: Statement, styles) -> list:
 
 
 def _ledger(statement: Statement, styles) -> list:
-    header = [_("Recorded"), _("Entry"), _("What happened and why"), _("Points"), _("Balance"), _("Counts until")]
+    header = [_("Recorded"), _("Entry"), _("What happened and why"), _("Points"), _("Balance"), _("Stops counting on")]
     rows = [[_p(h, styles["small"]) for h in header]]
     for line in statement.lines:
         rows.append([

@@ -26,7 +26,7 @@ def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
     for words in (citizen.resident_id, "Conviction for drunk driving on 2025-03-01",
                   "A court convicted you of drunk driving",
                   'Legal basis: Suining pilot scoring table, item "drunk driving conviction" (-50)',
-                  "Counts until 2028-03-01", "Your grade changed from A to B",
+                  "They stop counting on 2028-03-01.", "Your grade changed from A to B",
                   f"appeal against event #{result.event.pk}", "decide within 30 days",
                   "reported by Suining County People's Court"):
         assert words in notice.body, words

@@ -72,7 +72,7 @@ def test_statement_lists_every_entry_in_plain_words(scenario):
     assert drunk.agency == "Suining County People's Court" and drunk.expires_on == datetime.date(2028, 3, 5)
     for words in ("Conviction for drunk driving on 2025-03-05, reported by Suining County People's Court: -50 points.",
                   "A court convicted you of drunk driving", "Legal basis: Suining pilot scoring table",
-                  "Counts until 2028-03-05"):
+                  "They stop counting on 2028-03-05."):
         assert words in drunk.text
     corrected = by_rule["OWN-TRAFFIC-SERIOUS"]
     assert corrected.corrects and "corrects the report of 2025-03-02 (Traffic violation)" in corrected.text

@@ -109,8 +109,8 @@ msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
 "Plural-Forms: nplurals=1; plural=0;\n"
 
-msgid "Counts until %(day)s."
-msgstr "计分至%(day)s。"
+msgid "They stop counting on %(day)s."
+msgstr "%(day)s起不再计分。"
 
 msgctxt "day in an explanation (PHP date pattern)"
 msgid "Y-m-d"
@@ -138,5 +138,5 @@ def test_an_entry_is_worded_in_the_language_asked_for(record, settings, tmp_path
         english = entry_explanation(entry=entry, policy=current_policy())
         chinese = entry_explanation(entry=entry, policy=current_policy(), language="zh-hans")
         assert translation.get_language() == "en"
-    assert "Counts until 2028-02-27." in english.text and "-50 points" in english.text
-    assert "计分至2028年2月27日。" in chinese.text and "-50分" in chinese.text
+    assert "They stop counting on 2028-02-27." in english.text and "-50 points" in english.text
+    assert "2028年2月27日起不再计分。" in chinese.text and "-50分" in chinese.text
