@@ -291,6 +291,14 @@ def _lift(entry, policy, rule, title) -> _Parts:
     return _Parts(headline, why, stopped=_local_day(entry.created_at))
 
 
+def _window(event: Event, policy) -> str:
+    """Until when the citizen may appeal without giving a reason for the delay (``appeals.services``)."""
+    days = getattr(policy, "citizen_filing_days", 60)
+    last = _local_day(event.reported_at) + datetime.timedelta(days=days)
+    return _("Appeals are accepted until %(day)s; after that only with an official's written reason for the "
+             "delay.") % {"day": day_text(last)}
+
+
 _WORDERS = {
     LedgerEntry.Kind.OPENING: _opening,
     LedgerEntry.Kind.RULE: _rule,
@@ -315,5 +323,5 @@ def _what_you_can_do(entry: LedgerEntry, policy) -> str:
             "How to appeal: if this record is wrong, ask any points office to file an appeal against event "
             "#%(event)s on your behalf, with your reasons. The office must decide within %(days)s days of filing "
             "and give you its written reasons; while the appeal is open, service offices are told that your "
-            "record is under appeal.", days) % {"event": event.pk, "days": days}
+            "record is under appeal.", days) % {"event": event.pk, "days": days} + " " + _window(event, policy)
     return _("Any points office can show you your full statement and answer questions about this change.")

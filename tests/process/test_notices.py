@@ -1,14 +1,21 @@
 """Notices: every score or grade change is told to the citizen and stored with the change (delivery: tests/notices)."""
+import datetime
 import json
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from notices.models import Notice
 from points.ingest import events_ingest
 from points.models import Event, LedgerEntry
 from points.services import event_retract
 from tests.process.conftest import CASE, WHEN
+
+
+def appeal_until(event):
+    """The last day of the citizen's own time to appeal: 60 days (grades.yaml) from the report."""
+    return timezone.localdate(event.reported_at) + datetime.timedelta(days=60)
 
 
 def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
@@ -28,6 +35,7 @@ def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
                   'Legal basis: Suining pilot scoring table, item "drunk driving conviction" (-50)',
                   "They stop counting on 2028-03-01.", "Your grade changed from A to B",
                   f"appeal against event #{result.event.pk}", "decide within 30 days",
+                  f"Appeals are accepted until {appeal_until(result.event).isoformat()};",
                   "reported by Suining County People's Court"):
         assert words in notice.body, words
     # No contact in the register: nothing can reach the person, and the operators' view says so.
