@@ -162,9 +162,10 @@ class EntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rule_id = serializers.CharField()
     rule_title = serializers.CharField()
-    kind = serializers.CharField(help_text="rule, reversal or expiry.")
+    kind = serializers.CharField(help_text="opening, rule, reversal, expiry, suspension, reinstated or lifted.")
     delta = serializers.IntegerField()
-    explanation = serializers.SerializerMethodField(help_text="Why the rule gives these points, in plain words.")
+    explanation = serializers.SerializerMethodField(
+        help_text="The entry in plain words, as the statement and the notices word it (points.explain).")
     expires_on = serializers.DateField(allow_null=True)
 
     def get_explanation(self, entry) -> str:
@@ -172,7 +173,7 @@ class EntrySerializer(serializers.Serializer):
 
 
 def _explanation(entry, policy) -> str:
-    return entry_explanation(entry=entry, policy=policy).explanation
+    return entry_explanation(entry=entry, policy=policy).text
 
 
 class ReportResultSerializer(serializers.Serializer):
@@ -285,12 +286,13 @@ class LedgerEntryExplainedSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     date = serializers.DateTimeField(source="created_at", help_text="When the entry was written.")
-    kind = serializers.CharField(help_text="opening, rule, reversal or expiry.")
+    kind = serializers.CharField(help_text="opening, rule, reversal, expiry, suspension, reinstated or lifted.")
     delta = serializers.IntegerField()
     balance_after = serializers.IntegerField(help_text="The running balance after this entry.")
     rule_id = serializers.CharField()
     rule_title = serializers.SerializerMethodField()
-    explanation = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField(
+        help_text="The entry in plain words, as the statement and the notices word it (points.explain).")
     legal_basis = serializers.SerializerMethodField()
     rule_in_force = serializers.SerializerMethodField(help_text="Whether the policy in force still has the rule.")
     policy_version = serializers.CharField(help_text="The policy version that produced the entry.")
@@ -301,8 +303,6 @@ class LedgerEntryExplainedSerializer(serializers.Serializer):
     expires_on = serializers.DateField(allow_null=True)
 
     def _explained(self, entry):
-        from points.explain import entry_explanation
-
         cache = self.context.setdefault("_explained", {})
         if entry.pk not in cache:
             cache[entry.pk] = entry_explanation(entry=entry, policy=self.context["policy"])
@@ -312,7 +312,7 @@ class LedgerEntryExplainedSerializer(serializers.Serializer):
         return self._explained(entry).title
 
     def get_explanation(self, entry) -> str:
-        return self._explained(entry).explanation
+        return self._explained(entry).text
 
     def get_legal_basis(self, entry) -> str:
         return self._explained(entry).legal_basis

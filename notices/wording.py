@@ -2,11 +2,14 @@
 
 Every sentence goes through gettext, with named placeholders, so that a translation can reorder them.
 """
+import contextlib
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from points.explain import day_text, entry_explanation, points_text
 from points.models import LedgerEntry
+from rules.registry import current_policy
 
 
 def office() -> str:
@@ -25,12 +28,16 @@ def subject(*, kind, score_before, score_after, grade_before, grade_after) -> st
 
 
 def body(*, citizen, event, entries, policy, score_before, grade_before, grade_after, tz=None) -> str:
+    """The notice of one event's entries: what changed, each entry as the explainer words it (the words
+    of the statement, the admin and the API), and what the person can do. Days are those of ``tz``
+    (default: the current time zone)."""
     score_after = entries[-1].balance_after
+    with timezone.override(tz) if tz is not None else contextlib.nullcontext():
+        explained = [entry_explanation(entry=entry, policy=policy) for entry in entries]
     paragraphs = [_greeting(citizen), _what_changed(entries[0].kind, score_before, score_after, grade_before,
                                                     grade_after)]
-    paragraphs.append(_event_line(event, policy, tz or timezone.get_current_timezone()))
-    paragraphs.extend(_why(entry, policy) for entry in entries)
-    paragraphs.append(_how_to_appeal(event, entries, policy))
+    paragraphs.extend(explanation.text for explanation in explained)
+    paragraphs.append(explained[0].what_you_can_do)
     return "\n\n".join(paragraphs)
 
 
@@ -50,64 +57,9 @@ def _what_changed(kind, score_before, score_after, grade_before, grade_after) ->
     return text + " " + _("Your grade stays %(grade)s.") % {"grade": grade_after}
 
 
-def _title(event, policy) -> str:
-    spec = policy.event_types.get(event.event_type) if policy else None
-    return spec.title if spec else event.event_type.replace("_", " ")
-
-
-def _event_line(event, policy, tz) -> str:
-    occurred = event.occurred_at.astimezone(tz).date().isoformat()
-    return _("Event #%(id)s: %(title)s, reported by %(agency)s (occurred %(date)s).") % {
-        "id": event.pk, "title": _title(event, policy), "agency": event.agency.name, "date": occurred}
-
-
-def _why(entry, policy) -> str:
-    rule = policy.rules.get(entry.rule_id)
-    title = rule.title if rule else entry.rule_title
-    values = {"rule": entry.rule_id, "title": title, "delta": entry.delta, "undone": -entry.delta,
-              "reason": entry.reason}
-    if entry.kind == LedgerEntry.Kind.OPENING:
-        return _("Why: everyone aged 14 or over starts with %(delta)s points (%(title)s).") % values
-    if entry.kind == LedgerEntry.Kind.REVERSAL:
-        return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) were reversed. Reason: %(reason)s") % values
-    if entry.kind == LedgerEntry.Kind.EXPIRY:
-        return _("Why: the %(undone)+d points of rule %(rule)s (%(title)s) no longer count: %(reason)s") % values
-    if entry.kind in _DUE_PROCESS:
-        original = entry.delta if entry.kind == LedgerEntry.Kind.REINSTATEMENT else -entry.delta
-        return _DUE_PROCESS[entry.kind] % {"points": f"{original:+d}", "rule": entry.rule_id, "title": title,
-                                           "reason": entry.reason}
-    text = _("Why: rule %(rule)s (%(title)s), %(delta)+d points.") % values
-    if rule is not None:
-        text += " " + _("%(explanation)s Legal basis: %(basis)s.") % {"explanation": rule.explanation,
-                                                                     "basis": rule.legal_basis}
-    if entry.expires_on:
-        text += " " + _("These points stop counting on %(date)s.") % {"date": entry.expires_on.isoformat()}
-    return text
-
-
-_DUE_PROCESS = {
-    LedgerEntry.Kind.SUSPENSION: gettext_lazy(
-        "Why: the %(points)s points of rule %(rule)s (%(title)s) are suspended pending appeal: they do not count "
-        "until the appeal is decided. %(reason)s"),
-    LedgerEntry.Kind.REINSTATEMENT: gettext_lazy(
-        "Why: the %(points)s points of rule %(rule)s (%(title)s), suspended pending appeal, count again. %(reason)s"),
-    LedgerEntry.Kind.LIFT: gettext_lazy(
-        "Why: the %(points)s points of rule %(rule)s (%(title)s) are lifted. %(reason)s"),
-}
-
-
 def appealable(event, entries) -> bool:
     """A rule's effect on a still applied event can be appealed."""
     return event.status == event.Status.APPLIED and entries[0].kind == LedgerEntry.Kind.RULE
-
-
-def _how_to_appeal(event, entries, policy) -> str:
-    if not appealable(event, entries):
-        return office()
-    return _("How to appeal: if this record is wrong, ask any points office to file an appeal against event "
-             "#%(id)s on your behalf, with your reasons. The office must decide within %(days)s days of filing "
-             "and give you its written reasons; while the appeal is open, service offices are told that your "
-             "record is under appeal.") % {"id": event.pk, "days": policy.appeal_deadline_days}
 
 
 # --- Notices that are not ledger changes -----------------------------------------------------
@@ -158,13 +110,15 @@ def appeal_overdue(appeal, *, today) -> tuple[str, str]:
           "is open, service offices are told that your record is under appeal.") % values]))
 
 
-def expiry_soon(entry, *, citizen) -> tuple[str, str]:
-    values = {"rule": entry.rule_id, "title": entry.rule_title, "delta": entry.delta,
-              "date": entry.expires_on.isoformat(), "event": entry.event_id}
-    return (_("%(delta)+d points of rule %(rule)s stop counting on %(date)s") % values, "\n\n".join([
+def expiry_soon(entry, *, citizen, policy=None) -> tuple[str, str]:
+    """The warning that an entry's points stop counting soon; the entry in the explainer's words."""
+    explained = entry_explanation(entry=entry, policy=policy or current_policy())
+    values = {"points": points_text(entry.delta), "title": explained.title, "date": day_text(entry.expires_on)}
+    return (_("%(points)s of “%(title)s” stop counting on %(date)s") % values, "\n\n".join([
         _greeting(citizen),
-        _("On %(date)s the %(delta)+d points of rule %(rule)s (%(title)s, event #%(event)s) stop counting: your "
-          "score and grade will be worked out again without them, and you will get a notice.") % values,
+        explained.text,
+        _("On %(date)s these points stop counting: your score and grade will be worked out again without them, "
+          "and you will get a notice.") % values,
         _("You need to do nothing. %(office)s") % {"office": office()}]))
 
 

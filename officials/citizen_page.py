@@ -6,10 +6,12 @@ needs joined in, one count, one query for the chart and one for pending adjustme
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
 
 from officials.charts import score_chart
 from officials.models import AdjustmentProposal
 from officials.selectors import citizen_score_history
+from points.explain import EXPLAIN_RELATED, Explanation, entry_explanation
 from points.models import LedgerEntry
 from points.selectors import citizen_ledger, eligibility_all
 from rules.registry import current_policy
@@ -19,12 +21,15 @@ LEDGER_PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class ExplainedEntry:
-    """One ledger line and the plain-words reason for it."""
+    """One ledger line, the explainer's words for it and the officials behind it."""
 
     entry: LedgerEntry
-    explanation: str
-    legal_basis: str
+    explanation: Explanation
     officials: str
+
+    @property
+    def text(self) -> str:
+        return self.explanation.text
 
 
 def citizen_page_context(*, citizen, user, page=None) -> dict:
@@ -33,7 +38,8 @@ def citizen_page_context(*, citizen, user, page=None) -> dict:
         return {"citizen_enrolled": False}
     policy = current_policy()
     entries = citizen_ledger(citizen=citizen).select_related(
-        "reversed_by", "event__adjustment__proposed_by", "event__adjustment__approved_by", "event__reported_by",
+        *EXPLAIN_RELATED, "reversed_by", "event__adjustment__proposed_by", "event__adjustment__approved_by",
+        "event__reported_by",
     )
     ledger_page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(page)
     return {
@@ -42,7 +48,7 @@ def citizen_page_context(*, citizen, user, page=None) -> dict:
         "score_chart": score_chart(
             points=citizen_score_history(citizen=citizen),
             bands=[(band.grade, band.min, band.max) for band in policy.grades],
-            title=f"Score of {citizen.name} over time",
+            title=_("Score of %(name)s over time") % {"name": citizen.name},
         ),
         "ledger_page": ledger_page,
         "ledger_lines": [explain(entry, policy) for entry in ledger_page.object_list],
@@ -56,30 +62,9 @@ def citizen_page_context(*, citizen, user, page=None) -> dict:
 
 
 def explain(entry: LedgerEntry, policy) -> ExplainedEntry:
-    """Why this entry exists, in words an official can read to the citizen."""
-    event = entry.event
-    rule = policy.rules.get(entry.rule_id)
-    by = f"reported by {event.agency.name} on {event.reported_at:%Y-%m-%d}"
-    if entry.kind == LedgerEntry.Kind.OPENING:
-        text = f"Starting points on enrolment ({entry.policy_version[:12]})."
-    elif entry.kind == LedgerEntry.Kind.REVERSAL:
-        text = f"Reverses entry #{entry.reverses_id} ({entry.rule_title}): {entry.reason or event.status_reason}"
-        if event.status_changed_by:
-            text += f" — {event.status} by {event.status_changed_by}"
-    elif entry.kind == LedgerEntry.Kind.EXPIRY:
-        text = f"Entry #{entry.reverses_id} ({entry.rule_title}) stopped counting on {entry.created_at:%Y-%m-%d}."
-    else:
-        text = f"{entry.rule_title}: {rule.explanation}" if rule and rule.explanation else entry.rule_title
-        if rule and entry.policy_version != policy.version:
-            text += f" [wording of the policy in force; entry made under policy {entry.policy_version[:12]}]"
-        detail = event.attributes.get("reason") if event.event_type == "official_adjustment" else None
-        text += f" “{detail}”" if detail else ""
-        text += f" ({event.event_type} of {event.occurred_at:%Y-%m-%d}, {by})."
-    reversed_by = getattr(entry, "reversed_by", None)
-    if reversed_by is not None:
-        text += f" Reversed by entry #{reversed_by.pk}."
-    return ExplainedEntry(entry=entry, explanation=text, legal_basis=(rule.legal_basis if rule else "") or "",
-                          officials=_officials(event))
+    """The entry in the explainer's words (those of the statement, the API and the notices)."""
+    return ExplainedEntry(entry=entry, explanation=entry_explanation(entry=entry, policy=policy),
+                          officials=_officials(entry.event))
 
 
 def _officials(event) -> str:

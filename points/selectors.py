@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from citizens.models import Citizen
 from citizens.validators import normalize_resident_id, resident_id_problem
 from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
+from points.explain import EXPLAIN_RELATED
 from points.models import LedgerEntry
 from points.signals import eligibility_answered
 from rules.registry import current_policy
@@ -37,7 +38,7 @@ def citizen_ledger(*, citizen: Citizen):
     """The citizen's ledger, newest first, with what each line needs to explain itself."""
     return (
         LedgerEntry.objects.filter(citizen=citizen)
-        .select_related("event", "event__agency", "reverses")
+        .select_related(*EXPLAIN_RELATED)
         .order_by("-id")
     )
 

@@ -19,7 +19,7 @@ RESIDENT_ID = OpenApiParameter("resident_id", str, OpenApiParameter.PATH, descri
 class StatementLineSerializer(serializers.Serializer):
     entry_id = serializers.IntegerField()
     at = serializers.DateTimeField(help_text="When the entry was written.")
-    kind = serializers.CharField(help_text="opening, rule, reversal or expiry.")
+    kind = serializers.CharField(help_text="opening, rule, reversal, expiry, suspension, reinstated or lifted.")
     event_id = serializers.IntegerField()
     event_title = serializers.CharField()
     event_status = serializers.CharField(help_text="applied, retracted or voided.")
@@ -35,7 +35,7 @@ class StatementLineSerializer(serializers.Serializer):
     reverses = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
     corrects = serializers.IntegerField(allow_null=True, help_text="The voided event this event corrects.")
-    text = serializers.CharField(help_text="The entry in plain words.")
+    text = serializers.CharField(help_text="The entry in plain words, as the API, the admin and the notices word it.")
 
 
 class AppealSummarySerializer(serializers.Serializer):

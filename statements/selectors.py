@@ -6,13 +6,13 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from appeals.models import Appeal
 from appeals.selectors import citizen_appeals
 from audit.models import AccessLog
 from citizens.models import Citizen
-from points.models import Agency, Event, LedgerEntry
+from points.explain import EXPLAIN_RELATED, day_text, entry_explanation, event_title
+from points.models import Agency, LedgerEntry
 from points.selectors import Decision, eligibility_all
 from rules.registry import current_policy
 
@@ -132,8 +132,7 @@ def citizen_statement(*, citizen: Citizen, now: datetime.datetime | None = None)
     """Build the statement of one citizen as of ``now``."""
     policy = current_policy()
     now = now or timezone.now()
-    entries = (LedgerEntry.objects.filter(citizen=citizen).select_related("event", "event__agency")
-               .order_by("id"))
+    entries = LedgerEntry.objects.filter(citizen=citizen).select_related(*EXPLAIN_RELATED).order_by("id")
     lines = [_line(entry, policy) for entry in entries]
     appeals = [_appeal(appeal, policy, timezone.localdate(now)) for appeal in citizen_appeals(citizen=citizen)]
     decisions: list[Decision] = eligibility_all(citizen=citizen) if citizen.is_enrolled else []
@@ -186,66 +185,23 @@ def _purpose(row: AccessLog, policy) -> str:
     return ", ".join(policy.services[c].name if c in policy.services else c for c in row.purpose.split(",") if c)
 
 
-def _event_title(event: Event, policy) -> str:
-    spec = policy.event_types.get(event.event_type)
-    if spec is not None:
-        return spec.title
-    return "Enrolment" if event.event_type == "enrolment" else event.event_type.replace("_", " ")
-
-
 def _line(entry: LedgerEntry, policy) -> StatementLine:
-    event, rule = entry.event, policy.rules.get(entry.rule_id)
-    title = rule.title if rule else entry.rule_title
-    explanation = rule.explanation if rule else ""
-    event_title = _event_title(event, policy)
+    """The entry with the explainer's words (the same as on the admin, the API and the notices)."""
+    event, explained = entry.event, entry_explanation(entry=entry, policy=policy)
     return StatementLine(
-        entry_id=entry.pk, at=entry.created_at, kind=entry.kind, event_id=event.pk, event_title=event_title,
-        event_status=event.status, occurred_on=timezone.localdate(event.occurred_at), agency=event.agency.name,
-        rule_id=entry.rule_id, rule_title=title, explanation=explanation,
-        legal_basis=rule.legal_basis if rule else "", delta=entry.delta, balance=entry.balance_after,
-        expires_on=entry.expires_on, reverses=entry.reverses_id, reason=entry.reason, corrects=event.corrects_id,
-        text=_line_text(entry, event_title, title, explanation, rule),
+        entry_id=entry.pk, at=entry.created_at, kind=entry.kind, event_id=event.pk, event_title=explained.event_title,
+        event_status=event.status, occurred_on=explained.occurred_on, agency=event.agency.name,
+        rule_id=entry.rule_id, rule_title=explained.title, explanation=explained.explanation,
+        legal_basis=explained.legal_basis, delta=entry.delta, balance=entry.balance_after,
+        expires_on=explained.counts_until, reverses=entry.reverses_id, reason=explained.reason,
+        corrects=event.corrects_id, text=explained.text,
     )
-
-
-_DUE_PROCESS_LINES = {
-    LedgerEntry.Kind.SUSPENSION: _lazy("%(points)s: entry %(entry)s (%(title)s) is suspended pending appeal. "
-                                       "%(reason)s"),
-    LedgerEntry.Kind.REINSTATEMENT: _lazy("%(points)s: entry %(entry)s (%(title)s), suspended pending appeal, is "
-                                          "reinstated. %(reason)s"),
-    LedgerEntry.Kind.LIFT: _lazy("%(points)s: %(title)s lifted (entry %(entry)s). %(reason)s"),
-}
-
-
-def _line_text(entry, event_title, title, explanation, rule) -> str:
-    event = entry.event
-    points = f"{entry.delta:+d} points"
-    if entry.kind == LedgerEntry.Kind.OPENING:
-        return f"Enrolled in the points register with {entry.delta} starting points."
-    if entry.kind == LedgerEntry.Kind.REVERSAL:
-        return f"{points}: entry {entry.reverses_id} ({title}) was reversed. Reason: {entry.reason}"
-    if entry.kind == LedgerEntry.Kind.EXPIRY:
-        return f"{points}: entry {entry.reverses_id} ({title}) stopped counting: {entry.reason}."
-    if entry.kind in _DUE_PROCESS_LINES:
-        return _DUE_PROCESS_LINES[entry.kind] % {"points": points, "entry": entry.reverses_id, "title": title,
-                                                 "reason": entry.reason}
-    text = (f"{event_title}, reported by {event.agency.name} (event {event.pk}, occurred "
-            f"{timezone.localdate(event.occurred_at).isoformat()}): rule {entry.rule_id} \"{title}\", {points}.")
-    if event.corrects_id:
-        text += f" This report corrects event {event.corrects_id}."
-    if explanation:
-        text += f" {explanation}"
-    if rule is not None and rule.legal_basis:
-        text += f" Legal basis: {rule.legal_basis}."
-    if entry.expires_on:
-        text += f" Counts until {entry.expires_on.isoformat()}."
-    return text
 
 
 def _appeal(appeal: Appeal, policy, today: datetime.date) -> AppealSummary:
     steps = [AppealStep(t.at, t.by, t.from_state, t.to_state, t.reasons) for t in appeal.transitions.all()]
     return AppealSummary(
-        appeal_id=appeal.pk, event_id=appeal.event_id, event_title=_event_title(appeal.event, policy),
+        appeal_id=appeal.pk, event_id=appeal.event_id, event_title=event_title(appeal.event, policy),
         filed_at=appeal.filed_at, filed_by=appeal.filed_by, channel=appeal.channel, grounds=appeal.grounds,
         state=appeal.state, deadline=appeal.deadline, overdue=appeal.is_overdue(today),
         decided_at=appeal.decided_at, decided_by=appeal.decided_by, decision_reasons=appeal.decision_reasons,
@@ -254,16 +210,22 @@ def _appeal(appeal: Appeal, policy, today: datetime.date) -> AppealSummary:
 
 
 def _appeal_text(appeal: Appeal, today: datetime.date) -> str:
-    filed = f"Appeal {appeal.pk} against event {appeal.event_id}, filed {timezone.localdate(appeal.filed_at)}"
+    values = {"appeal": appeal.pk, "event": appeal.event_id, "filed": day_text(appeal.filed_at),
+              "decided": day_text(appeal.decided_at) if appeal.decided_at else "", "by": appeal.decided_by,
+              "reasons": appeal.decision_reasons, "state": appeal.get_state_display(),
+              "deadline": day_text(appeal.deadline)}
     if appeal.state == Appeal.State.UPHELD:
-        return (f"{filed}: upheld on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}; the event "
-                f"was voided and its points restored. Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
-    if appeal.state == Appeal.State.REJECTED:
-        return (f"{filed}: rejected on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}. "
-                f"Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
-    late = " The decision is overdue." if appeal.is_overdue(today) else ""
-    return f"{filed}: {appeal.get_state_display()}; a decision is due by {appeal.deadline}.{late}" + _source_text(
-        appeal, today)
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: upheld on %(decided)s by %(by)s; the "
+                 "event was voided and its points restored. Reasons: %(reasons)s") % values
+    elif appeal.state == Appeal.State.REJECTED:
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: rejected on %(decided)s by %(by)s. "
+                 "Reasons: %(reasons)s") % values
+    else:
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: %(state)s; a decision is due by "
+                 "%(deadline)s.") % values
+        if appeal.is_overdue(today):
+            text += " " + _("The decision is overdue.")
+    return text + _source_text(appeal, today)
 
 
 def _source_text(appeal: Appeal, today: datetime.date) -> str:

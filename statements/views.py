@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from audit.admin_mixins import admin_read_record
 from points.exceptions import ApplicationError
@@ -27,8 +28,8 @@ def _citizen(request, resident_id, action):
 def statement_html(request, resident_id):
     citizen = _citizen(request, resident_id, "statement.read")
     statement = citizen_statement(citizen=citizen)
-    context = {**admin.site.each_context(request), "title": f"Statement — {citizen}", "citizen": citizen,
-               "statement": statement}
+    context = {**admin.site.each_context(request), "title": _("Statement — %(citizen)s") % {"citizen": citizen},
+               "citizen": citizen, "statement": statement}
     return TemplateResponse(request, "statements/statement.html", context)
 
 

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from citizens.models import Citizen
+from points.explain import entry_explanation
 from points.models import Event, LedgerEntry
 from rules.registry import current_policy
 from tests.api.conftest import assert_error, report_body
@@ -28,7 +29,7 @@ def test_report_returns_event_and_entries_not_the_standing(make_citizen, as_agen
     assert body["replayed"] is False and body["status"] == "applied"
     assert body["entries"] == [{"id": entry.pk, "rule_id": entry.rule_id, "rule_title": entry.rule_title,
                                 "kind": "rule", "delta": -50,
-                                "explanation": current_policy().rules[entry.rule_id].explanation,
+                                "explanation": entry_explanation(entry=entry, policy=current_policy()).text,
                                 "expires_on": entry.expires_on and entry.expires_on.isoformat()}]
     # The citizen's score (950) and grade (B) are not the reporter's business (OWASP API3).
     assert set(body) == {"event_id", "status", "replayed", "policy_version", "entries"}

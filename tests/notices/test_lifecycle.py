@@ -76,7 +76,7 @@ def test_points_about_to_stop_counting_are_told_30_days_before_once(convicted):
     assert expiry_warnings(today=datetime.date(2028, 1, 31)) == 1
     assert expiry_warnings(today=datetime.date(2028, 2, 15)) == 0
     notice = Notice.objects.get(kind="expiry_soon")
-    assert notice.subject == "-50 points of rule SN-DRUNK-DRIVING stop counting on 2028-03-01"
+    assert notice.subject == "-50 points of “Conviction for drunk driving” stop counting on 2028-03-01"
     assert notice.event_id == event.pk and "You need to do nothing" in notice.body
 
 

@@ -1,14 +1,21 @@
 """Notices: every score or grade change is told to the citizen and stored with the change (delivery: tests/notices)."""
+import datetime
 import json
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from notices.models import Notice
 from points.ingest import events_ingest
 from points.models import Event, LedgerEntry
 from points.services import event_retract
 from tests.fixtures.reporting import CASE, WHEN
+
+
+def appeal_until(event):
+    """The last day of the citizen's own time to appeal: 60 days (grades.yaml) from the report."""
+    return timezone.localdate(event.reported_at) + datetime.timedelta(days=60)
 
 
 def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
@@ -23,11 +30,12 @@ def test_enrolment_and_a_deduction_each_make_a_notice(make_citizen, report):
     assert (notice.grade_before, notice.grade_after, notice.grade_changed) == ("A", "B", True)
     assert notice.subject == "Your points changed from 1000 to 950 (-50); your grade is now B (was A)"
     assert notice.rule_ids == ["SN-DRUNK-DRIVING"] and notice.appeal_deadline_days == 30
-    for words in (citizen.resident_id, f"Event #{result.event.pk}", "Conviction for drunk driving",
-                  "rule SN-DRUNK-DRIVING", "A court convicted you of drunk driving",
+    for words in (citizen.resident_id, "Conviction for drunk driving on 2025-03-01",
+                  "A court convicted you of drunk driving",
                   'Legal basis: Suining pilot scoring table, item "drunk driving conviction" (-50)',
-                  "stop counting on 2028-03-01", "Your grade changed from A to B",
+                  "They stop counting on 2028-03-01.", "Your grade changed from A to B",
                   f"appeal against event #{result.event.pk}", "decide within 30 days",
+                  f"Appeals are accepted until {appeal_until(result.event).isoformat()};",
                   "reported by Suining County People's Court"):
         assert words in notice.body, words
     # No contact in the register: nothing can reach the person, and the operators' view says so.

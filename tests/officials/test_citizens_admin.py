@@ -56,7 +56,7 @@ def test_detail_shows_standing_eligibility_ledger_and_chart(client, official, ci
     positions = [page.index(f'id="entry-{e.pk}"') for e in entries]
     assert positions == sorted(positions)  # newest first
     rule_entry = conviction.entries.get()
-    assert rule_entry.rule_title in page and "Starting points on enrolment" in page
+    assert rule_entry.rule_title in page and "Enrolled in the points register on" in page
     assert page.count('class="chart" role="img"') == 1 and 'class="score-line"' in page and "band band-A" in page
 
 
@@ -166,4 +166,4 @@ def test_entries_made_under_another_policy_say_so(client, official, citizen, con
         page = client.get(f"{LIST}{citizen.pk}/change/").content.decode()
     finally:
         registry.reset()
-    assert f"entry made under policy {old_version[:12]}" in page
+    assert f"the entry was made under policy {old_version[:12]}" in page

@@ -70,19 +70,18 @@ def test_statement_lists_every_entry_in_plain_words(scenario):
     by_rule = {line.rule_id: line for line in statement.lines if line.kind == "rule"}
     drunk = by_rule["SN-DRUNK-DRIVING"]
     assert drunk.agency == "Suining County People's Court" and drunk.expires_on == datetime.date(2028, 3, 5)
-    for words in ("Conviction for drunk driving, reported by Suining County People's Court",
-                  "rule SN-DRUNK-DRIVING \"Conviction for drunk driving\", -50 points",
+    for words in ("Conviction for drunk driving on 2025-03-05, reported by Suining County People's Court: -50 points.",
                   "A court convicted you of drunk driving", "Legal basis: Suining pilot scoring table",
-                  "Counts until 2028-03-05"):
+                  "They stop counting on 2028-03-05."):
         assert words in drunk.text
     corrected = by_rule["OWN-TRAFFIC-SERIOUS"]
-    assert corrected.corrects and f"corrects event {corrected.corrects}" in corrected.text
+    assert corrected.corrects and "corrects the report of 2025-03-02 (Traffic violation)" in corrected.text
     texts = " | ".join(line.text for line in statement.lines)
     assert "Reason: The judgment was paid to a mistyped account." in texts
     assert "Reason: Appeal #" in texts and "upheld: Court confirms a different person." in texts
     assert "Reason: Corrected: Red light, not parking." in texts
-    assert "stopped counting: expired on 2028-03-05 under rule SN-DRUNK-DRIVING" in texts
-    assert statement.lines[0].text == "Enrolled in the points register with 1000 starting points."
+    assert "“Conviction for drunk driving” of 2025-03-05 stopped counting on 2028-03-05." in texts
+    assert statement.lines[0].text.startswith("Enrolled in the points register on 2024-01-01 with 1000 starting")
 
 
 def test_statement_shows_appeals_outcomes_and_eligibility(scenario):
