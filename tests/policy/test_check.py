@@ -77,3 +77,15 @@ def test_missing_directory(rules_command, tmp_path):
     code, lines = rules_command("check", tmp_path / "nope")
     assert code == 1
     assert lines[0] == f"{tmp_path / 'nope'}:1:1: error: policy directory not found"
+
+
+def test_a_missing_translation_is_reported_at_its_line(rules_command, draft):
+    draft.edit("rules.yaml", "      en: A day of volunteering\n", "")
+    draft.edit("services.yaml", "note: {zh-hans: 按正常程序。, en: Normal procedure.}", "note: Normal procedure.")
+    code, lines = rules_command("check", draft)
+    assert code == 1
+    d = draft.path
+    assert lines[0] == f"{d}/rules.yaml:117:7: error: missing en translation of 'title' in a rule [OWN-VOLUNTEERING]"
+    assert lines[1].startswith(f"{d}/services.yaml:52:36: error: missing translation: 'note' in effect of grade A "
+                               "on 'driving_licence' must be given in every language")
+    assert lines[-1] == f"CommandError: {d}: 2 errors, 0 warnings"
