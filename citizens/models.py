@@ -4,6 +4,7 @@
 transaction as every ledger write (see ``points.services``); the ledger is the
 source of truth.
 """
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,9 @@ class Citizen(models.Model):
         _("consents to electronic notices"), default=False,
         help_text=_("Without consent, notices go by letter to the postal address."))
     contact_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=7, choices=settings.LANGUAGES, blank=True,
+        help_text=_("The language of notices to this person; empty: the register's default language."))
 
     class Meta:
         ordering = ["resident_id"]
@@ -93,6 +97,11 @@ class Citizen(models.Model):
     @property
     def is_enrolled(self):
         return self.enrolled_at is not None
+
+    @property
+    def notice_language(self) -> str:
+        """The language notices to this person are written in (``translation.override`` it)."""
+        return self.preferred_language or settings.LANGUAGE_CODE
 
 
 class ContactChange(models.Model):
