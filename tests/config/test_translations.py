@@ -105,6 +105,7 @@ def test_the_admin_speaks_chinese_when_asked(client, superuser, accept):
     client.force_login(superuser)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert "站点管理" in page and 'lang="zh-hans"' in page
+    assert "账本记录" in page and "申诉" in page  # the models' verbose names
     assert "Site administration" not in page
     assert 'action="/i18n/setlang/"' in page  # the language switcher, in the header
 
