@@ -90,3 +90,11 @@ def test_a_missing_translation_is_reported_at_its_line(rules_command, draft):
         assert line.startswith(f"{d}/services.yaml:{number}:36: error: missing translation: 'note' in effect of "
                                f"grade {grade} on 'driving_licence' must be given in every language")
     assert lines[-1] == f"CommandError: {d}: 4 errors, 0 warnings"
+
+
+def test_the_summary_is_in_the_commands_language(rules_command):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        code, lines = rules_command("check", SHIPPED)
+    assert code == 0 and lines[0].startswith(f"{SHIPPED}：通过（11 条规则，0 个警告），版本 ")
