@@ -45,14 +45,14 @@ class AgencyTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Malformed Authorization header: expected 'Token <token>'.")
+            raise AuthenticationFailed(_("Malformed Authorization header: expected 'Token <token>'."))
         try:
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("Invalid token.") from None
+            raise AuthenticationFailed(_("Invalid token.")) from None
         agency = agency_for_token(token)
         if agency is None:
-            raise AuthenticationFailed("Invalid, rotated or deactivated token.")
+            raise AuthenticationFailed(_("Invalid, rotated or deactivated token."))
         return AgencyUser(agency), agency
 
     def authenticate_header(self, request):

@@ -58,20 +58,20 @@ def _handle(exc) -> Response:
         body = exc.as_dict()
         return Response(error_body(**body), status=exc.http_status)
     if isinstance(exc, Http404):
-        return Response(error_body("not_found", str(exc) or "Not found."), status=404)
+        return Response(error_body("not_found", str(exc) or _("Not found.")), status=404)
     if isinstance(exc, PermissionDenied):
-        return Response(error_body("forbidden", str(exc) or "Permission denied."), status=403)
+        return Response(error_body("forbidden", str(exc) or _("Permission denied.")), status=403)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
-        return Response(error_body("request_too_large", "The request body is too large."), status=413)
+        return Response(error_body("request_too_large", _("The request body is too large.")), status=413)
     if isinstance(exc, drf.ValidationError):
-        return Response(error_body("invalid", "Some fields are invalid.", flatten(exc.detail)), status=400)
+        return Response(error_body("invalid", _("Some fields are invalid."), flatten(exc.detail)), status=400)
     if isinstance(exc, drf.APIException):
         return _drf_response(exc)
     if database_unavailable(exc):
         logger.warning("Database unavailable: %s", exc.__class__.__name__)
         return Response(database_unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     logger.exception("Unhandled error in the API")
-    return Response(error_body("server_error", "An unexpected error occurred; it has been logged."), status=500)
+    return Response(error_body("server_error", _("An unexpected error occurred; it has been logged.")), status=500)
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
@@ -95,7 +95,7 @@ def _drf_response(exc: drf.APIException) -> Response:
     if isinstance(exc, drf.Throttled):
         wait = int(exc.wait or 1)
         headers["Retry-After"] = str(wait)
-        message = f"Too many requests; retry in {wait} seconds."
+        message = _("Too many requests; retry in %(seconds)d seconds.") % {"seconds": wait}
         return Response(error_body(code, message, retry_after=wait), status=exc.status_code, headers=headers)
     if getattr(exc, "retry_after", None):  # e.g. api.authentication.LoginLockedOut
         headers["Retry-After"] = str(exc.retry_after)
@@ -135,6 +135,9 @@ def _cut(text: str, limit: int) -> str:
 @csrf_exempt
 def not_found_view(request, *args, **kwargs):
     """JSON 404 for any unknown path under the API."""
-    hint = "" if request.path.endswith("/") else " (API paths end with '/')"
-    message = f"No API endpoint at {_cut(request.path, MAX_KEY)}{hint}."
+    path = _cut(request.path, MAX_KEY)
+    if request.path.endswith("/"):
+        message = _("No API endpoint at %(path)s.") % {"path": path}
+    else:
+        message = _("No API endpoint at %(path)s (API paths end with '/').") % {"path": path}
     return JsonResponse(error_body("not_found", message), status=404)

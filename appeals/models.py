@@ -28,8 +28,8 @@ class Appeal(models.Model):
         REJECTED = "rejected", _("rejected")
 
     class Channel(models.TextChoices):
-        ADMIN = "admin", "filed by an official (admin)"
-        API = "api", "filed through the API"
+        ADMIN = "admin", _("filed by an official (admin)")
+        API = "api", _("filed through the API")
 
     class Claim(models.TextChoices):
         WRONG = "wrong", _("the record is wrong")
@@ -41,32 +41,42 @@ class Appeal(models.Model):
 
     OPEN_STATES = (State.FILED, State.UNDER_REVIEW, State.ESCALATED)
 
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="appeals")
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="appeals")
-    filed_by = models.CharField(max_length=150, help_text="Username of the official or code of the office.")
-    filed_at = models.DateTimeField(db_index=True)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    grounds = models.TextField(help_text="Why the citizen says the record is wrong.")
-    state = models.CharField(max_length=12, choices=State.choices, default=State.FILED, db_index=True)
-    deadline = models.DateField(db_index=True, help_text="The decision is due by this day (policy).")
-    decided_by = models.CharField(max_length=150, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reasons = models.TextField(blank=True)
-    policy_version = models.CharField(max_length=64, help_text="The policy whose deadline applied.")
-    claim = models.CharField(max_length=8, choices=Claim.choices, default=Claim.WRONG)
-    evidence = models.JSONField(default=list, blank=True, help_text="References of the citizen's evidence.")
-    late_reason = models.TextField(blank=True, help_text="Why an appeal filed after the citizen's window was accepted.")
-    source_due = models.DateField(null=True, blank=True,
-                                  help_text="The reporting agency answers by this day (none: no outside source).")
-    source_answer = models.CharField(max_length=8, choices=Answer.choices, blank=True)
-    source_answered_at = models.DateTimeField(null=True, blank=True)
-    source_answered_by = models.CharField(max_length=150, blank=True)
-    source_reasons = models.TextField(blank=True)
-    source_evidence = models.JSONField(default=list, blank=True)
-    suspended_at = models.DateTimeField(null=True, blank=True,
-                                        help_text="When a missed deadline suspended the contested deduction.")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("event"))
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("citizen"))
+    filed_by = models.CharField(
+        _("filed by"), max_length=150, help_text=_("Username of the official or code of the office."),
+    )
+    filed_at = models.DateTimeField(_("filed at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    grounds = models.TextField(_("grounds"), help_text=_("Why the citizen says the record is wrong."))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.FILED, db_index=True)
+    deadline = models.DateField(_("deadline"), db_index=True, help_text=_("The decision is due by this day (policy)."))
+    decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reasons = models.TextField(_("decision reasons"), blank=True)
+    policy_version = models.CharField(
+        _("policy version"), max_length=64, help_text=_("The policy whose deadline applied."),
+    )
+    claim = models.CharField(_("claim"), max_length=8, choices=Claim.choices, default=Claim.WRONG)
+    evidence = models.JSONField(
+        _("evidence"), default=list, blank=True, help_text=_("References of the citizen's evidence."),
+    )
+    late_reason = models.TextField(
+        _("late reason"), blank=True, help_text=_("Why an appeal filed after the citizen's window was accepted."),
+    )
+    source_due = models.DateField(_("source due"), null=True, blank=True,
+                                  help_text=_("The reporting agency answers by this day (none: no outside source)."))
+    source_answer = models.CharField(_("source answer"), max_length=8, choices=Answer.choices, blank=True)
+    source_answered_at = models.DateTimeField(_("source answered at"), null=True, blank=True)
+    source_answered_by = models.CharField(_("source answered by"), max_length=150, blank=True)
+    source_reasons = models.TextField(_("source reasons"), blank=True)
+    source_evidence = models.JSONField(_("source evidence"), default=list, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True,
+                                        help_text=_("When a missed deadline suspended the contested deduction."))
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         ordering = ["-filed_at", "-id"]
         permissions = [
             ("decide_appeal", "Can review and decide appeals"),
@@ -104,14 +114,18 @@ class Appeal(models.Model):
 class AppealTransition(models.Model):
     """One step of an appeal: who moved it from which state to which, when, and why."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="transitions")
-    from_state = models.CharField(max_length=12, blank=True, help_text="Empty for the filing itself.")
-    to_state = models.CharField(max_length=12, choices=Appeal.State.choices)
-    by = models.CharField(max_length=150)
-    at = models.DateTimeField()
-    reasons = models.TextField(blank=True)
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("appeal"))
+    from_state = models.CharField(
+        _("from state"), max_length=12, blank=True, help_text=_("Empty for the filing itself."),
+    )
+    to_state = models.CharField(_("to state"), max_length=12, choices=Appeal.State.choices)
+    by = models.CharField(_("by"), max_length=150)
+    at = models.DateTimeField(_("at"))
+    reasons = models.TextField(_("reasons"), blank=True)
 
     class Meta:
+        verbose_name = _("appeal step")
+        verbose_name_plural = _("appeal steps")
         ordering = ["appeal", "at", "id"]
 
     def __str__(self):

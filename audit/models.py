@@ -16,22 +16,26 @@ class AccessLog(models.Model):
         API = "api", _("API")
         ADMIN = "admin", _("admin")
 
-    actor = models.CharField(max_length=150, help_text=_("Agency code or username."))
-    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="access_log")
-    action = models.CharField(max_length=50, help_text=_("What was read, e.g. ledger.read."))
+    actor = models.CharField(_("actor"), max_length=150, help_text=_("Agency code or username."))
+    actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="access_log", verbose_name=_("citizen"))
+    action = models.CharField(_("action"), max_length=50, help_text=_("What was read, e.g. ledger.read."))
     purpose = models.CharField(
+        _("purpose"),
         max_length=200, blank=True,
         help_text=_("Why: the service an eligibility question was about, or the action (e.g. statement)."),
     )
     source_address = models.GenericIPAddressField(
+        _("source address"),
         null=True, blank=True, help_text=_("The caller's network address (see docs/due-process.md)."),
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    path = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
 
     class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["citizen", "-at"]),

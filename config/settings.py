@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "config.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (the set_language view's choice lives there), before CommonMiddleware (its
+    # redirects and 404s are then in the request's language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -129,9 +132,18 @@ OTP_REQUIRED = os.environ.get("OTP_REQUIRED", "0") == "1"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Points register")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # a device's key is shown once, when it is made
 
-LANGUAGE_CODE = "en"
-TIME_ZONE = "Asia/Shanghai"
+# --- Languages (docs/operations.md, "Languages") ------------------------------
+# Each request gets the language its browser asks for (Accept-Language, LocaleMiddleware) or the one
+# chosen in the language switcher (/i18n/setlang/); LANGUAGE_CODE is the fallback when it asks for
+# neither, and the language of management commands, tasks and notices to citizens with none
+# recorded. The shipped deployment is Suining's, so Simplified Chinese.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Dates and times in each language's conventions (config/formats/): 2026年12月1日 and 24-hour times.
+FORMAT_MODULE_PATH = ["config.formats"]
+TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", include("officials.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # POST /i18n/setlang/ {language, next}: the language switcher (templates/i18n/language_switcher.html).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler500 = "config.errors.server_error"

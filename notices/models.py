@@ -49,43 +49,53 @@ class Notice(models.Model):
         UNDELIVERABLE = "undeliverable", _("undeliverable: no contact")
 
     citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="notices", db_index=False,
-                                null=True, blank=True)
+                                null=True, blank=True, verbose_name=_("citizen"))
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="notices", null=True, blank=True,
-                               help_text=_("Set when the notice is addressed to an agency (its inbox)."))
+                               help_text=_("Set when the notice is addressed to an agency (its inbox)."),
+                               verbose_name=_("agency"))
     official = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notices",
-                                 null=True, blank=True,
+                                 null=True, blank=True, verbose_name=_("official"),
                                  help_text=_("Set when the notice is addressed to an official (a supervisor)."))
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="notices", null=True, blank=True)
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="notices", null=True, blank=True, verbose_name=_("event"),
+    )
     appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="notices", null=True,
-                               blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(db_index=True)
-    score_before = models.IntegerField(null=True, blank=True)
-    score_after = models.IntegerField(null=True, blank=True)
-    grade_before = models.CharField(max_length=1, blank=True)
-    grade_after = models.CharField(max_length=1, blank=True)
-    rule_ids = models.JSONField(default=list, blank=True)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+                               blank=True, verbose_name=_("appeal"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    score_before = models.IntegerField(_("score before"), null=True, blank=True)
+    score_after = models.IntegerField(_("score after"), null=True, blank=True)
+    grade_before = models.CharField(_("grade before"), max_length=1, blank=True)
+    grade_after = models.CharField(_("grade after"), max_length=1, blank=True)
+    rule_ids = models.JSONField(_("rule ids"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
     appeal_deadline_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Days the office has to decide an appeal (none: nothing to appeal)."
+        _("appeal deadline days"),
+        null=True, blank=True, help_text=_("Days the office has to decide an appeal (none: nothing to appeal).")
     )
     dedup_key = models.CharField(
+        _("dedup key"),
         max_length=120, null=True, blank=True, unique=True,
         help_text=_("Set for notices a scheduled job or a lookup makes: the same fact is told once."))
-    channel = models.CharField(max_length=6, choices=Channel.choices, blank=True,
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices, blank=True,
                                help_text=_("Chosen from the person's contacts when the notice was made."))
-    delivery_status = models.CharField(max_length=13, choices=Delivery.choices)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text=_("When it is due to be sent (again)."))
-    lease_until = models.DateTimeField(null=True, blank=True,
+    delivery_status = models.CharField(_("delivery status"), max_length=13, choices=Delivery.choices)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, help_text=_("When it is due to be sent (again)."),
+    )
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True,
                                        help_text=_("While being sent: the worker owns it until then."))
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Tries so far, all channels."))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, help_text=_("Tries so far, all channels."))
     attempts_at_resend = models.PositiveSmallIntegerField(
+        _("attempts at resend"),
         default=0, help_text=_("Tries made before the last resend: the retry budget counts from there."))
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
         ordering = ["-created_at", "-id"]
         indexes = [  # (citizen, ...) covers the citizen's foreign key; no LIKE twin for the status
             models.Index(fields=["citizen", "-created_at"]),
@@ -148,17 +158,21 @@ class DeliveryAttempt(models.Model):
         DEAD = "dead", _("failed for good (dead letter)")
         LOST = "lost", _("worker stopped during the attempt")
 
-    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="delivery_attempts")
-    number = models.PositiveSmallIntegerField()
-    channel = models.CharField(max_length=6, choices=Notice.Channel.choices)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=9, choices=Outcome.choices, default=Outcome.SENDING)
-    address = models.CharField(max_length=300, blank=True)
-    error = models.TextField(blank=True)
-    worker = models.CharField(max_length=200, blank=True)
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="delivery_attempts", verbose_name=_("notice"),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    channel = models.CharField(_("channel"), max_length=6, choices=Notice.Channel.choices)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=9, choices=Outcome.choices, default=Outcome.SENDING)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering = ["notice", "number"]
         constraints = [models.UniqueConstraint(fields=["notice", "number"], name="attempt_number_once")]
         # The sweep looks up only attempts still open.

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from citizens.models import Citizen
 from points.models import Event
@@ -16,31 +17,39 @@ class AdjustmentProposal(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "awaiting a second official"
-        APPROVED = "approved", "approved and applied"
-        REJECTED = "rejected", "rejected"
+        PENDING = "pending", _("awaiting a second official")
+        APPROVED = "approved", _("approved and applied")
+        REJECTED = "rejected", _("rejected")
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="adjustment_proposals")
-    points = models.IntegerField(help_text="Points to add (positive) or remove (negative).")
-    reason = models.TextField(help_text="Why the points are adjusted; shown to the citizen.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(db_index=True)
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="adjustment_proposals", verbose_name=_("citizen"),
+    )
+    points = models.IntegerField(_("points"), help_text=_("Points to add (positive) or remove (negative)."))
+    reason = models.TextField(_("reason"), help_text=_("Why the points are adjusted; shown to the citizen."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), db_index=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("approved by")
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("rejected by")
     )
-    rejected_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
     event = models.OneToOneField(
         Event, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustment",
-        help_text="The official_adjustment event recorded on approval.",
+        help_text=_("The official_adjustment event recorded on approval."), verbose_name=_("event"),
     )
 
     class Meta:
+        verbose_name = _("adjustment proposal")
+        verbose_name_plural = _("adjustment proposals")
         ordering = ["-proposed_at", "-id"]
         permissions = [
             ("approve_adjustmentproposal", "Can approve or reject adjustment proposals"),

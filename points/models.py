@@ -16,26 +16,32 @@ class Agency(models.Model):
     """An office that reports events or asks eligibility questions through the API."""
 
     class Kind(models.TextChoices):
-        REPORTING = "reporting", "reports events"
-        SERVICE = "service", "asks eligibility"
-        SYSTEM = "system", "the system itself"
+        REPORTING = "reporting", _("reports events")
+        SERVICE = "service", _("asks eligibility")
+        SYSTEM = "system", _("the system itself")
 
-    code = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORTING)
-    event_types = models.JSONField(default=list, blank=True, help_text="Event types this agency may report.")
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REPORTING)
+    event_types = models.JSONField(
+        _("event types"), default=list, blank=True, help_text=_("Event types this agency may report."),
+    )
     services = models.JSONField(
+        _("services"),
         default=list, blank=True,
         help_text=_("Services (services.yaml) a service agency provides: the only ones it may ask eligibility for."),
     )
-    is_active = models.BooleanField(default=True)
-    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    token_prefix = models.CharField(max_length=12, blank=True, help_text="First characters, to tell tokens apart.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("is active"), default=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, blank=True, db_index=True)
+    token_prefix = models.CharField(
+        _("token prefix"), max_length=12, blank=True, help_text=_("First characters, to tell tokens apart."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
         ordering = ["code"]
-        verbose_name_plural = "agencies"
 
     def __str__(self):
         return f"{self.name} ({self.code})"
@@ -53,41 +59,53 @@ class Event(AppendOnlyModel):
     """
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "applied"
-        RETRACTED = "retracted", "retracted by the reporting agency"
-        VOIDED = "voided", "voided (appeal upheld or corrected)"
+        APPLIED = "applied", _("applied")
+        RETRACTED = "retracted", _("retracted by the reporting agency")
+        VOIDED = "voided", _("voided (appeal upheld or corrected)")
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="events", db_index=False)
-    event_type = models.CharField(max_length=64)
-    occurred_at = models.DateTimeField(db_index=True)
-    reported_at = models.DateTimeField(db_index=True)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="events", db_index=False)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="events", db_index=False, verbose_name=_("citizen"),
     )
-    attributes = models.JSONField(default=dict, blank=True)
-    idempotency_key = models.CharField(max_length=128)
-    fingerprint = models.CharField(max_length=64, help_text="Hash of the report's content, to spot key reuse.")
-    policy_version = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
-    status_reason = models.TextField(blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    status_changed_by = models.CharField(max_length=150, blank=True)
+    event_type = models.CharField(_("event type"), max_length=64)
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="events", db_index=False, verbose_name=_("agency"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        verbose_name=_("reported by")
+    )
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128)
+    fingerprint = models.CharField(
+        _("fingerprint"), max_length=64, help_text=_("Hash of the report's content, to spot key reuse."),
+    )
+    policy_version = models.CharField(_("policy version"), max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    status_reason = models.TextField(_("status reason"), blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.CharField(_("status changed by"), max_length=150, blank=True)
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by", db_index=False,
-        help_text="The voided event this one replaces.",
+        help_text=_("The voided event this one replaces."), verbose_name=_("corrects"),
     )
     lifts = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="lifted_by", db_index=False,
-        help_text="The event whose deduction this one ends (an obligation fulfilled, per the policy's 'lifts').",
+        help_text=_("The event whose deduction this one ends (an obligation fulfilled, per the policy's 'lifts')."),
+        verbose_name=_("lifts"),
     )
     migrated = models.BooleanField(
-        default=False, help_text="Loaded from an earlier register: it happened before enrolment or before this system.",
+        _("migrated"),
+        default=False,
+        help_text=_("Loaded from an earlier register: it happened before enrolment or before this system."),
     )
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["-reported_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "idempotency_key"], name="event_unique_idempotency_key"),
@@ -116,45 +134,52 @@ class LedgerEntry(AppendOnlyModel):
     """
 
     class Kind(models.TextChoices):
-        OPENING = "opening", "opening balance"
-        RULE = "rule", "rule applied"
-        REVERSAL = "reversal", "reversal"
-        EXPIRY = "expiry", "expired"
-        SUSPENSION = "suspension", "suspended pending appeal"
-        REINSTATEMENT = "reinstated", "reinstated after appeal"
-        LIFT = "lifted", "lifted (obligation fulfilled)"
+        OPENING = "opening", _("opening balance")
+        RULE = "rule", _("rule applied")
+        REVERSAL = "reversal", _("reversal")
+        EXPIRY = "expiry", _("expired")
+        SUSPENSION = "suspension", _("suspended pending appeal")
+        REINSTATEMENT = "reinstated", _("reinstated after appeal")
+        LIFT = "lifted", _("lifted (obligation fulfilled)")
 
     # Entries that undo an earlier one (``reverses`` is set).
     UNDOING_KINDS = ("reversal", "expiry", "suspension", "reinstated", "lifted")
     # Entries whose points count until something undoes them: what a withdrawal reverses.
     COUNTING_KINDS = ("rule", "reinstated", "lifted")
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="ledger", db_index=False)
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="entries")
-    rule_id = models.CharField(max_length=100)
-    rule_title = models.CharField(max_length=200)
-    policy_version = models.CharField(max_length=64)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    delta = models.IntegerField()
-    balance_after = models.IntegerField()
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="ledger", db_index=False, verbose_name=_("citizen"),
     )
-    reason = models.TextField(blank=True)
-    expires_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    prev_hash = models.CharField(max_length=64, blank=True, help_text="Hash of the citizen's previous entry.")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="entries", verbose_name=_("event"))
+    rule_id = models.CharField(_("rule id"), max_length=100)
+    rule_title = models.CharField(_("rule title"), max_length=200)
+    policy_version = models.CharField(_("policy version"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    delta = models.IntegerField(_("delta"))
+    balance_after = models.IntegerField(_("balance after"))
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", verbose_name=_("reverses")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    prev_hash = models.CharField(
+        _("prev hash"), max_length=64, blank=True, help_text=_("Hash of the citizen's previous entry."),
+    )
     # Not unique by itself: the hash covers (event, rule_id) and reverses, which the constraints below
     # already keep unique, so two entries with one hash cannot exist; an index on it would be the
     # ledger's most costly one (random keys: a full-page write per entry after each checkpoint).
-    hash = models.CharField(max_length=64, help_text="HMAC of this entry chained to prev_hash.")
-    key_id = models.CharField(max_length=32, blank=True, help_text="Id of the chain key (LEDGER_KEYS) of the hash.")
+    hash = models.CharField(_("hash"), max_length=64, help_text=_("HMAC of this entry chained to prev_hash."))
+    key_id = models.CharField(
+        _("key id"), max_length=32, blank=True, help_text=_("Id of the chain key (LEDGER_KEYS) of the hash."),
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["citizen", "id"]
-        verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(name="ledger_delta_nonzero", condition=~Q(delta=0)),
             models.CheckConstraint(
@@ -216,14 +241,20 @@ _ATTRIBUTES_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensur
 class GradeChange(models.Model):
     """A citizen's grade moved; ``entry`` is the ledger entry that moved it."""
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="grade_changes")
-    from_grade = models.CharField(max_length=1, blank=True)
-    to_grade = models.CharField(max_length=1)
-    score = models.IntegerField()
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="grade_changes")
-    changed_at = models.DateTimeField()
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="grade_changes", verbose_name=_("citizen"),
+    )
+    from_grade = models.CharField(_("from grade"), max_length=1, blank=True)
+    to_grade = models.CharField(_("to grade"), max_length=1)
+    score = models.IntegerField(_("score"))
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="grade_changes", verbose_name=_("entry"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
 
     class Meta:
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
         ordering = ["citizen", "-changed_at", "-id"]
 
     def __str__(self):
@@ -237,13 +268,17 @@ class CitizenRevision(models.Model):
     however (the admin, an import, raw SQL); the application may read these rows, never change them.
     """
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions")
-    changed_at = models.DateTimeField()
-    db_user = models.CharField(max_length=150, help_text="The database role that made the change.")
-    before = models.JSONField()
-    after = models.JSONField(null=True, help_text="Empty when the record was deleted.")
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions", verbose_name=_("citizen"),
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    db_user = models.CharField(_("db user"), max_length=150, help_text=_("The database role that made the change."))
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"), null=True, help_text=_("Empty when the record was deleted."))
 
     class Meta:
+        verbose_name = _("citizen revision")
+        verbose_name_plural = _("citizen revisions")
         ordering = ["citizen", "changed_at", "id"]
 
     def __str__(self):
@@ -256,8 +291,8 @@ class AgencyGeneration(models.Model):
     bring back a rotated or deactivated token.
     """
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    value = models.CharField(max_length=32)
+    id = models.PositiveSmallIntegerField(_("id"), primary_key=True, default=1)
+    value = models.CharField(_("value"), max_length=32)
 
     def __str__(self):
         return self.value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -18,12 +19,13 @@ from rules.loading.rulebook import load_rules
 from rules.loading.services import load_services
 from rules.overlap import exclusive
 from rules.policy import Policy, Rule
+from rules.texts import TextMap
 
 POLICY_FILES = ("events.yaml", "grades.yaml", "rules.yaml", "services.yaml")
 
 
 def load_policy(directory: Path | str) -> Policy:
-    """Load and check the ``*.yaml`` files of a policy directory."""
+    """Load and check the ``*.yaml`` files of a policy directory (every text in every language)."""
     directory = Path(directory)
     problems: list[Problem] = []
     files: dict[str, str] = {}
@@ -34,12 +36,17 @@ def load_policy(directory: Path | str) -> Policy:
             files[path.name] = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             problems.append(Problem(path.name, 1, 1, "error", f"not UTF-8 text: {exc.reason}"))
-    return _load(files, directory, problems)
+    return _load(files, directory, problems, True)
 
 
-def policy_from_files(files: Mapping[str, str]) -> Policy:
-    """Load a policy from ``{file name: text}`` (e.g. a version stored in the database)."""
-    return _load(dict(files), None, [])
+def policy_from_files(files: Mapping[str, str], require_translations: bool = False) -> Policy:
+    """Load a policy from ``{file name: text}`` (e.g. a version stored in the database).
+
+    Stored versions were checked when published; one published before policy texts were given per
+    language keeps loading (its plain strings read the same in every language), so that the entries
+    it made can still be explained.
+    """
+    return _load(dict(files), None, [], require_translations)
 
 
 def policy_version(files: Mapping[str, str]) -> str:
@@ -52,7 +59,8 @@ def policy_version(files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _load(files: dict[str, str], directory: Path | None, problems: list[Problem]) -> Policy:
+def _load(files: dict[str, str], directory: Path | None, problems: list[Problem],
+          require_translations: bool) -> Policy:
     for name in sorted(set(files) - set(POLICY_FILES)):
         message = f"unexpected policy file (expected: {', '.join(POLICY_FILES)})"
         problems.append(Problem(name, 1, 1, "error", message))
@@ -60,12 +68,13 @@ def _load(files: dict[str, str], directory: Path | None, problems: list[Problem]
         if name not in files and not any(p.file == name for p in problems):
             problems.append(Problem(name, 1, 1, "error", "policy file missing"))
     roots = {name: _compose(name, files.get(name), problems) for name in POLICY_FILES}
-    events = _section(load_events, "events.yaml", roots, problems) or EventsSection()
-    grades = _section(load_grades, "grades.yaml", roots, problems) or GradesSection()
+    section = partial(_section, roots=roots, problems=problems, require_translations=require_translations)
+    events = section(load_events, "events.yaml") or EventsSection()
+    grades = section(load_grades, "grades.yaml") or GradesSection()
     grade_names = [b.grade for b in grades.bands] if roots["grades.yaml"] is not None else None
     event_types = events.event_types if roots["events.yaml"] is not None else None
-    services = _section(load_services, "services.yaml", roots, problems, grade_names) or {}
-    rules = _section(load_rules, "rules.yaml", roots, problems, event_types, grade_names) or {}
+    services = section(load_services, "services.yaml", grade_names) or {}
+    rules = section(load_rules, "rules.yaml", event_types, grade_names) or {}
     problems.extend(_overlap_warnings(rules))
     if any(p.severity == "error" for p in problems):
         raise PolicyError(problems)
@@ -83,7 +92,7 @@ def _load(files: dict[str, str], directory: Path | None, problems: list[Problem]
         business_day_deadlines=grades.business_days,
         holidays=grades.holidays,
         working_days=grades.working_days,
-        agencies=MappingProxyType(events.agencies),
+        agencies=TextMap(events.agencies),
         event_types=MappingProxyType(events.event_types),
         rules=MappingProxyType(rules),
         services=MappingProxyType(services),
@@ -97,11 +106,11 @@ def _compose(name: str, text: str | None, problems: list[Problem]):
     return FileReader(name, problems).compose(text)
 
 
-def _section(loader, name: str, roots: dict, problems: list[Problem], *args):
+def _section(loader, name: str, *args, roots: dict, problems: list[Problem], require_translations: bool):
     root = roots[name]
     if root is None:
         return None
-    return loader(FileReader(name, problems), root, *args)
+    return loader(FileReader(name, problems, require_translations), root, *args)
 
 
 def _overlap_warnings(rules: dict[str, Rule]) -> list[Problem]:

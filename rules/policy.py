@@ -15,6 +15,7 @@ from rules.ast import Node
 from rules.attributes import validate_attributes as _validate_attributes
 from rules.calendar import due_date
 from rules.errors import Problem, UnknownEventTypeError
+from rules.texts import Text, TextMap
 from rules.values import Duration
 
 if TYPE_CHECKING:
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
 
 DECISIONS = ("priority", "allowed", "review", "denied")
 CAP_PERIODS = ("year", "month", "lifetime")
+
+
+def _texts(obj, *names: str) -> None:
+    """Accept plain strings for text fields (one text for every language)."""
+    for name in names:
+        object.__setattr__(obj, name, Text.of(getattr(obj, name)))
 
 
 class Source(NamedTuple):
@@ -44,7 +51,14 @@ class AttributeSpec:
     choices: tuple | None = None
     min: int | float | None = None
     max: int | float | None = None
-    description: str = ""
+    description_text: Text = Text()
+
+    def __post_init__(self):
+        _texts(self, "description_text")
+
+    @property
+    def description(self) -> str:
+        return self.description_text.get()
 
 
 @dataclass(frozen=True)
@@ -52,14 +66,26 @@ class EventType:
     """A kind of event an agency (or, if ``system``, only the system) can report."""
 
     name: str
-    title: str
-    description: str
+    title_text: Text
+    description_text: Text
     reported_by: tuple[str, ...]
     attributes: Mapping[str, AttributeSpec]
     system: bool = False
     file: str = ""
     line: int = 0
     lifts: Lift | None = None
+
+    def __post_init__(self):
+        _texts(self, "title_text", "description_text")
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (``rules.texts``)."""
+        return self.title_text.get()
+
+    @property
+    def description(self) -> str:
+        return self.description_text.get()
 
 
 @dataclass(frozen=True)
@@ -84,8 +110,8 @@ class Rule:
     """A scoring rule: when an event of ``event_type`` satisfies ``when``, add ``points``."""
 
     id: str
-    title: str
-    explanation: str
+    title_text: Text
+    explanation_text: Text
     event_type: str
     when: str | None
     condition: Node | None
@@ -93,10 +119,26 @@ class Rule:
     cap: Cap | None
     effective_from: dt.date | None
     effective_to: dt.date | None  # inclusive
-    legal_basis: str
+    legal_basis_text: Text
     expires_after: Duration | None
     file: str
     line: int
+
+    def __post_init__(self):
+        _texts(self, "title_text", "explanation_text", "legal_basis_text")
+
+    @property
+    def title(self) -> str:
+        """The title in the active language (``rules.texts``); so are the explanation and legal basis."""
+        return self.title_text.get()
+
+    @property
+    def explanation(self) -> str:
+        return self.explanation_text.get()
+
+    @property
+    def legal_basis(self) -> str:
+        return self.legal_basis_text.get()
 
     def points_for(self, attributes: Mapping[str, object]) -> int:
         """The points this rule gives for an event with these (validated) attributes."""
@@ -133,9 +175,17 @@ class Effect:
     """What a grade means for one service, with the policy line that says so."""
 
     decision: str  # priority, allowed, review or denied
-    note: str
+    note_text: Text
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
+
+    def __post_init__(self):
+        _texts(self, "note_text")
+
+    @property
+    def note(self) -> str:
+        """The note in the active language (``rules.texts``)."""
+        return self.note_text.get()
 
     @property
     def source(self) -> Source:
@@ -147,12 +197,24 @@ class Service:
     """A public service whose access depends on the citizen's grade."""
 
     code: str
-    name: str
-    description: str
+    name_text: Text
+    description_text: Text
     effects: Mapping[str, Effect]
     file: str
     line: int
     disclose_score: bool = False  # whether service agencies see the grade and score with the decision
+
+    def __post_init__(self):
+        _texts(self, "name_text", "description_text")
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (``rules.texts``)."""
+        return self.name_text.get()
+
+    @property
+    def description(self) -> str:
+        return self.description_text.get()
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +229,7 @@ class Policy:
     ceiling: int | None
     grades: tuple[GradeBand, ...]
     appeal_deadline_days: int  # the office's time to decide an appeal, from filing
-    agencies: Mapping[str, str]
+    agencies: TextMap  # code -> name in the active language
     event_types: Mapping[str, EventType]
     rules: Mapping[str, Rule]
     services: Mapping[str, Service]

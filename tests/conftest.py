@@ -16,6 +16,20 @@ from tests import dbroles
 
 _sequence = itertools.count()
 
+# Tests are written against the English texts: they run with English as the fallback language (the
+# shipped default is zh-hans, config/settings.py), and the servers they start in subprocesses too.
+# A test about Chinese asks for it, as a browser would: Accept-Language, or translation.override.
+os.environ["LANGUAGE_CODE"] = "en"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _english_unless_asked():
+    """English when a request or a test names no language (LocaleMiddleware's fallback)."""
+    from django.test.utils import override_settings
+
+    with override_settings(LANGUAGE_CODE="en"):
+        yield
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _no_published_version_checks():

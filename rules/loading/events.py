@@ -10,6 +10,7 @@ import yaml
 from rules.loading.reader import FileReader, type_name
 from rules.policy import AttributeSpec, EventType, Lift
 from rules.schema import VALUE_TYPES
+from rules.texts import Text
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # durable-rules allows 255 properties per fact; keep room for the fixed ones and the citizen.
@@ -18,7 +19,7 @@ MAX_ATTRIBUTES = 200
 
 @dataclass
 class EventsSection:
-    agencies: dict[str, str] = field(default_factory=dict)
+    agencies: dict[str, Text] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
 
 
@@ -42,17 +43,14 @@ def load_events(reader: FileReader, root) -> EventsSection:
     return section
 
 
-def _agencies(reader: FileReader, node) -> dict[str, str]:
+def _agencies(reader: FileReader, node) -> dict[str, Text]:
     agencies = reader.mapping(node, "agencies") if node is not None else None
-    result: dict[str, str] = {}
-    for code, (key_node, value_node) in (agencies.entries if agencies else {}).items():
-        name = reader.value(value_node)
+    result: dict[str, Text] = {}
+    for code in (agencies.entries if agencies else {}):
         if not NAME.match(code):
-            reader.report(key_node, f"agency code '{code}' must be lower_case letters, digits and _")
-        elif type(name) is not str:
-            reader.report(value_node, f"the name of agency '{code}' must be a string, not {type_name(name)}")
+            reader.report(agencies.entries[code][0], f"agency code '{code}' must be lower_case letters, digits and _")
         else:
-            result[code] = name
+            result[code] = agencies.translated(code)
     return result
 
 
@@ -72,8 +70,8 @@ def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str], l
     attributes = _attributes(reader, name, fields.value_node("attributes"))
     return EventType(
         name=name,
-        title=fields.text("title", ""),
-        description=fields.text("description", ""),
+        title_text=fields.translated("title"),
+        description_text=fields.translated("description"),
         reported_by=tuple(reported_by),
         attributes=MappingProxyType(attributes),
         system=bool(system),
@@ -165,7 +163,7 @@ def _attribute(reader: FileReader, event_name: str, name: str, node) -> Attribut
         choices=_choices(fields, kind),
         min=low,
         max=high,
-        description=fields.text("description", ""),
+        description_text=fields.translated("description"),
     )
 
 

@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from rules.errors import Problem
+from rules.texts import Text, policy_languages
 
 _STANDARD_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -32,9 +33,12 @@ def type_name(value: object) -> str:
 class FileReader:
     """Reads one policy file and records problems located in it."""
 
-    def __init__(self, file: str, problems: list[Problem]):
+    def __init__(self, file: str, problems: list[Problem], require_translations: bool = True):
         self.file = file
         self.problems = problems
+        # Off only for stored versions (checked when published, kept loadable to explain their entries).
+        self.require_translations = require_translations
+        self.languages = policy_languages()
         self._constructor = SafeConstructor()
 
     def report(self, where, message: str, rule_id: str | None = None, severity: str = "error") -> None:
@@ -170,6 +174,47 @@ class Fields:
 
     def text(self, key: str, default: str | None = None) -> str | None:
         return self.get(key, (str,), "a string", default)
+
+    def translated(self, key: str) -> Text:
+        """A text people read, given per language: ``{zh-hans: …, en: …}``, every language present.
+
+        A plain string is one text for every language: an error (a missing translation) unless the
+        reader does not require translations.
+        """
+        node = self.value_node(key)
+        if node is None:
+            return Text()
+        if not isinstance(node, yaml.MappingNode):
+            return self._untranslated(key, node)
+        texts = self.reader.mapping(node, f"'{key}' in {self.what}", self.rule_id)
+        if texts is None:
+            return Text()
+        found = []
+        for code, (key_node, value_node) in texts.entries.items():
+            if code not in self.reader.languages:
+                self.error(key_node, f"unknown language '{code}' in '{key}' of {self.what} "
+                                     f"(languages: {', '.join(self.reader.languages)})")
+                continue
+            value = self.reader.value(value_node, self.rule_id)
+            if type(value) is not str or not value.strip():
+                self.error(value_node, f"the {code} text of '{key}' in {self.what} must be a non-empty string")
+            else:
+                found.append((code, value))
+        for code in self.reader.languages:
+            if code not in texts.entries:
+                self.error(node, f"missing {code} translation of '{key}' in {self.what}")
+        return Text(tuple(found))
+
+    def _untranslated(self, key: str, node) -> Text:
+        value = self.reader.value(node, self.rule_id)
+        if type(value) is not str:
+            self.error(node, f"'{key}' in {self.what} must be a text per language, not {type_name(value)}")
+            return Text()
+        if self.reader.require_translations:
+            example = ", ".join(f"{code}: …" for code in self.reader.languages)
+            self.error(node, f"missing translation: '{key}' in {self.what} must be given in every language, "
+                             f"{{{example}}}")
+        return Text.of(value)
 
     def integer(self, key: str, default: int | None = None) -> int | None:
         return self.get(key, (int,), "an integer", default)

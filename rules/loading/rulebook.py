@@ -65,8 +65,8 @@ def _rule(reader: FileReader, node, event_types, grades) -> Rule | None:
     points = _points(fields, event_type)
     rule = Rule(
         id=rule_id or "",
-        title=fields.text("title", ""),
-        explanation=fields.text("explanation", ""),
+        title_text=fields.translated("title"),
+        explanation_text=fields.translated("explanation"),
         event_type=event_type.name if event_type else str(fields.text("event_type", "")),
         when=fields.text("when"),
         condition=_condition(fields, event_type, grades),
@@ -74,7 +74,7 @@ def _rule(reader: FileReader, node, event_types, grades) -> Rule | None:
         cap=_cap(fields),
         effective_from=start,
         effective_to=end,
-        legal_basis=fields.text("legal_basis", ""),
+        legal_basis_text=fields.translated("legal_basis"),
         expires_after=_duration(fields),
         file=reader.file,
         line=node.start_mark.line + 1,

@@ -34,8 +34,8 @@ def _service(reader: FileReader, code: str, node, grades: list[str] | None) -> S
     effects = _effects(reader, code, fields.value_node("effects"), grades)
     return Service(
         code=code,
-        name=fields.text("name", ""),
-        description=fields.text("description", ""),
+        name_text=fields.translated("name"),
+        description_text=fields.translated("description"),
         effects=MappingProxyType(effects),
         file=reader.file,
         line=node.start_mark.line + 1,
@@ -77,4 +77,4 @@ def _effect(reader: FileReader, code: str, grade: str, node) -> Effect | None:
         known = ", ".join(DECISIONS)
         fields.error(fields.value_node("decision"), f"unknown decision '{decision}' (decisions: {known})")
         return None
-    return Effect(decision, fields.text("note", ""), reader.file, node.start_mark.line + 1)
+    return Effect(decision, fields.translated("note"), reader.file, node.start_mark.line + 1)

@@ -115,7 +115,7 @@ def disclosing_policy():
     """The shipped policy with disclose_score: true on business_licence only."""
     files = shipped_files()
     files["services.yaml"] = files["services.yaml"].replace(
-        "    name: Business licence\n", "    name: Business licence\n    disclose_score: true\n")
+        "  business_licence:\n", "  business_licence:\n    disclose_score: true\n")
     registry.install_policy(policy_from_files(files))
     yield registry.current_policy()
     registry.reset()

@@ -17,8 +17,10 @@ def test_rule_grade_service_and_event_type_changes(rules_command, draft):
     draft.edit("rules.yaml", "  - id: OWN-BLOOD-DONATION", "  - id: OWN-BLOOD-DONATION-2")
     draft.edit("grades.yaml", "min: 970", "min: 960").edit("grades.yaml", "max: 969", "max: 959")
     draft.edit("grades.yaml", "starting_points: 1000", "starting_points: 990")
-    draft.edit("services.yaml", "D: {decision: denied, note: Grade D households are not allocated new public housing.}",
-               "D: {decision: review, note: Reviewed.}")
+    draft.edit("services.yaml", "D: {decision: denied, note: {zh-hans: D 级家庭不予分配新的公共住房。, "
+               "en: Grade D households are not allocated new public housing.}}",
+               "D: {decision: review, note: {zh-hans: 审查。, "
+               "en: Reviewed.}}")
     draft.edit("events.yaml", "        max: 24\n", "        max: 12\n")
     code, lines = rules_command("diff", SHIPPED, draft)
     assert code == 0

@@ -51,8 +51,10 @@ def test_a_changed_rule_fails_with_expected_and_actual(rules_command, draft):
 
 def test_moved_threshold_and_eligibility_fail(rules_command, draft):
     draft.edit("grades.yaml", "min: 970", "min: 960").edit("grades.yaml", "max: 969", "max: 959")
-    draft.edit("services.yaml", "D: {decision: review, note: A caseworker reviews the case; need alone decides.}",
-               "D: {decision: denied, note: Refused.}")
+    draft.edit("services.yaml", "D: {decision: review, note: {zh-hans: 由社工审查个案；仅按实际需要决定。, "
+               "en: A caseworker reviews the case; need alone decides.}}",
+               "D: {decision: denied, note: {zh-hans: 不予。, "
+               "en: Refused.}}")
     code, lines = rules_command("test", draft)
     assert code == 1
     d = draft.path / "tests"
@@ -60,7 +62,7 @@ def test_moved_threshold_and_eligibility_fail(rules_command, draft):
     decision = [line for line in lines if "eligibility for social_assistance" in line]
     assert decision == [
         f"  {d}/grades.yaml:65:5: eligibility for social_assistance: expected review, got denied — Grade D "
-        "(595 points): denied for Basic social assistance — Refused. (services.yaml:51)."]
+        "(595 points): denied for Basic social assistance — Refused. (services.yaml:71)."]
 
 
 def test_caps_and_expiry_dates_are_checked(rules_command, draft):
@@ -150,7 +152,7 @@ def test_policy_with_errors_is_not_tested(rules_command, draft):
     draft.edit("rules.yaml", "    points: 50\n", "    points: fifty\n")
     code, lines = rules_command("test", draft)
     assert code == 1
-    assert lines[0].startswith(f"{draft.path}/rules.yaml:11:13: error: points 'fifty'")
+    assert lines[0].startswith(f"{draft.path}/rules.yaml:15:13: error: points 'fifty'")
 
 
 def test_runner_uses_the_real_ledger_code(monkeypatch):

@@ -36,7 +36,7 @@ def test_a_policy_with_errors_is_not_published(rules_command, draft):
     code, lines = rules_command("publish", draft, "-m", "raise elderly care")
     assert code == 1
     assert lines == [
-        f"{draft}/rules.yaml:11:13: error: points 'fifty' must be an integer or a reference like event.points "
+        f"{draft}/rules.yaml:15:13: error: points 'fifty' must be an integer or a reference like event.points "
         "[SN-ELDERLY-CARE]",
         f"CommandError: Not published: {draft} has 1 errors.",
     ]

@@ -2,25 +2,31 @@
 
 FARE_EVASION_TYPE = """
   fare_evasion:
-    title: Fare evasion on public transport
-    description: A fine for travelling without a ticket, once final.
+    title:
+      zh-hans: 乘坐公共交通逃票
+      en: Fare evasion on public transport
+    description:
+      zh-hans: 无票乘车被处罚款，且处罚已生效。
+      en: A fine for travelling without a ticket, once final.
     reported_by: [police]
     attributes:
       fine_yuan:
         type: int
         required: true
         min: 1
-        description: The fine imposed.
+        description: {zh-hans: 罚款金额（元）。, en: The fine imposed.}
 """
 FARE_EVASION_RULE = """
   - id: OWN-FARE-EVASION
-    title: Fare evasion
-    explanation: You were fined for travelling without a ticket, so 10 points are deducted for 1 year.
+    title: {zh-hans: 逃票, en: Fare evasion}
+    explanation:
+      zh-hans: 您因无票乘车被罚款，因此扣 10 分，有效期 1 年。
+      en: You were fined for travelling without a ticket, so 10 points are deducted for 1 year.
     event_type: fare_evasion
     points: -10
     expires_after: 1y
     effective_from: 2027-01-01
-    legal_basis: Council decision 2026/31, art. 2
+    legal_basis: {zh-hans: 市议会第 2026/31 号决定第二条, en: "Council decision 2026/31, art. 2"}
 """
 FARE_EVASION_TEST = """
 - name: Fare evasion costs 10 points for a year, from 2027 only

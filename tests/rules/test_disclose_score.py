@@ -2,7 +2,7 @@
 from rules.loader import load_policy
 from tests.rules.test_loader import problems_of
 
-SERVICE = ("services:\n  school_admission:\n    name: School\n{extra}    effects:\n"
+SERVICE = ("services:\n  school_admission:\n    name: {{zh-hans: 学校, en: School}}\n{extra}    effects:\n"
            "      A: {{decision: priority}}\n      B: {{decision: allowed}}\n"
            "      C: {{decision: allowed}}\n      D: {{decision: review}}\n")
 

@@ -8,11 +8,11 @@ from .conftest import SHIPPED, shipped_files
 
 RULE = """rules:
   - id: R1
-    title: t
-    explanation: e
+    title: {zh-hans: 标题, en: t}
+    explanation: {zh-hans: 说明, en: e}
     event_type: volunteering
     points: 5
-    legal_basis: b
+    legal_basis: {zh-hans: 依据, en: b}
 """
 
 
@@ -48,8 +48,8 @@ def test_every_rule_is_documented(shipped):
          "not a boolean [R1]"),
         (RULE.replace("points: 5", "points: ten"),
          "rules.yaml:6:13: error: points 'ten' must be an integer or a reference like event.points [R1]"),
-        (RULE.replace("title: t", "title: 5"),
-         "rules.yaml:3:12: error: 'title' in a rule must be a string, not an integer [R1]"),
+        (RULE.replace("title: {zh-hans: 标题, en: t}", "title: 5"),
+         "rules.yaml:3:12: error: 'title' in a rule must be a text per language, not an integer [R1]"),
         (RULE.replace("points: 5", "points: event.hours"),
          "rules.yaml:6:13: error: points 'event.hours' must name a required int attribute of "
          "'volunteering' [R1]"),
@@ -137,7 +137,7 @@ def test_grade_bands_must_cover_every_score(write_policy):
 
 
 def test_services_name_known_grades_and_decisions(write_policy):
-    services = ("services:\n  school_admission:\n    name: School\n    effects:\n"
+    services = ("services:\n  school_admission:\n    name: {zh-hans: 学校, en: School}\n    effects:\n"
                 "      A: {decision: priority}\n"
                 "      B: {decision: maybe}\n      C: {decision: allowed}\n      E: {decision: denied}\n")
     assert problems_of(write_policy, services_yaml=services) == [
@@ -151,10 +151,10 @@ def test_agencies_must_be_declared_and_well_formed(write_policy):
     events = shipped_files()["events.yaml"].replace(
         "reported_by: [red_cross]", "reported_by: [red_crosss, Bad-Code]")
     assert problems_of(write_policy, events_yaml=events) == [
-        "events.yaml:91:19: error: unknown agency 'red_crosss' (declared agencies: police, court, "
+        "events.yaml:149:19: error: unknown agency 'red_crosss' (declared agencies: police, court, "
         "civil_affairs, "
         "media_office, community, red_cross)",
-        "events.yaml:91:31: error: agency code 'Bad-Code' must be lower_case letters, digits and _",
+        "events.yaml:149:31: error: agency code 'Bad-Code' must be lower_case letters, digits and _",
     ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from points.exceptions import ApplicationError
 from rules import registry
@@ -27,7 +28,8 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date '{text}': write YYYY-MM-DD") from None
+        message = gettext("invalid date '%(text)s': write YYYY-MM-DD") % {"text": text}
+        raise argparse.ArgumentTypeError(message) from None
 
 
 class Command(BaseCommand):
@@ -78,9 +80,11 @@ class Command(BaseCommand):
             self._line(check.format_problem(problem, directory))
         errors, warnings = len(result.errors), len(result.problems) - len(result.errors)
         if errors:
-            raise CommandError(f"{directory}: {errors} errors, {warnings} warnings", returncode=1)
-        self._line(f"{directory}: OK ({len(result.policy.rules)} rules, {warnings} warnings), "
-                   f"version {result.policy.version[:12]}")
+            raise CommandError(gettext("%(dir)s: %(errors)d errors, %(warnings)d warnings")
+                               % {"dir": directory, "errors": errors, "warnings": warnings}, returncode=1)
+        self._line(gettext("%(dir)s: OK (%(rules)d rules, %(warnings)d warnings), version %(version)s")
+                   % {"dir": directory, "rules": len(result.policy.rules), "warnings": warnings,
+                      "version": result.policy.version[:12]})
 
     def _loaded(self, directory):
         """The policy in ``directory``, or its errors and exit 1."""
@@ -88,7 +92,8 @@ class Command(BaseCommand):
         if result.errors:
             for problem in result.errors:
                 self._line(check.format_problem(problem, directory))
-            raise CommandError(f"{directory}: the policy has errors; run 'rules check'", returncode=1)
+            raise CommandError(gettext("%(dir)s: the policy has errors; run 'rules check'") % {"dir": directory},
+                               returncode=1)
         return result.policy
 
     def handle_test(self, *, directory, verbose=False, **_):
@@ -96,7 +101,7 @@ class Command(BaseCommand):
         for line in testing.format_run(run, directory, verbose=verbose):
             self._line(line)
         if not run.ok:
-            raise CommandError(f"{directory}: policy tests failed", returncode=1)
+            raise CommandError(gettext("%(dir)s: policy tests failed") % {"dir": directory}, returncode=1)
 
     def handle_simulate(self, *, directory, since=None, html=None, workers=1, author=None, **_):
         from tqdm import tqdm
@@ -111,7 +116,7 @@ class Command(BaseCommand):
         self.stdout.write(report.render_text(impact, header, grades), ending="")
         if html:
             Path(html).write_text(report.render_html(impact, header, grades), encoding="utf-8")
-            self._line(f"HTML report written to {html}")
+            self._line(gettext("HTML report written to %(file)s") % {"file": html})
         publish.simulation_record(policy=policy, base=base, since=since, source=str(directory),
                                   author=author, impact=impact, seconds=seconds, workers=workers)
 
@@ -119,19 +124,21 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         if since and not retroactive:
-            raise CommandError("--since only applies with --retroactive", returncode=2)
+            raise CommandError(gettext("--since only applies with --retroactive"), returncode=2)
         with tqdm(unit="citizen", desc="re-score", disable=None if retroactive else True) as bar:
             result = publish.policy_publish(directory=directory, message=message, author=author,
                                             retroactive=retroactive, since=since, progress=bar.update)
         version = result.version
-        state = "published" if result.created else "published again (already stored)"
-        self._line(f"Policy {version.hash[:12]} {state} by {version.author}: {version.message}")
-        self._line(f"Running servers switch to it within {settings.POLICY_CHECK_SECONDS:g} s; "
-                   f"{result.regraded} citizens regraded.")
+        done = {"version": version.hash[:12], "author": version.author, "message": version.message}
+        self._line((gettext("Policy %(version)s published by %(author)s: %(message)s") if result.created else
+                    gettext("Policy %(version)s published again (already stored) by %(author)s: %(message)s")) % done)
+        self._line(gettext("Running servers switch to it within %(seconds)s s; %(count)d citizens regraded.")
+                   % {"seconds": f"{settings.POLICY_CHECK_SECONDS:g}", "count": result.regraded})
         if result.rescore is not None:
             r = result.rescore
-            self._line(f"Re-scored {r.events_rescored} events of {r.citizens_changed} citizens "
-                       f"({r.reversals} reversals, {r.entries} new entries).")
+            self._line(gettext("Re-scored %(events)d events of %(citizens)d citizens (%(reversals)d reversals, "
+                         "%(entries)d new entries).") % {"events": r.events_rescored, "citizens": r.citizens_changed,
+                                                        "reversals": r.reversals, "entries": r.entries})
 
     def handle_versions(self, **_):
         for line in versions.versions_table():
@@ -142,5 +149,5 @@ class Command(BaseCommand):
         self._line(f"--- {before.label}")
         self._line(f"+++ {after.label}")
         lines = diff.policy_diff(before.policy, after.policy)
-        for line in lines or ["no differences in rules, grades, services, event types or agencies"]:
+        for line in lines or [gettext("no differences in rules, grades, services, event types or agencies")]:
             self._line(line)
