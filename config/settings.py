@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rules",
     "citizens",
     "points",
+    "authoring",
     "appeals",
     "notices",
     "statements",

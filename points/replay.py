@@ -16,7 +16,7 @@ from django.utils import timezone
 from citizens.models import Citizen
 from points.ledger import CapCounts, plan_rule_entries
 from points.models import Event
-from rules.answers import _typed, condition_paths  # noqa: F401 (condition_paths: re-exported)
+from rules.answers import _typed
 from rules.errors import AttributeValidationError, UnknownEventTypeError
 
 SCORED, KEPT, UNSCORABLE = "scored", "kept", "unscorable"

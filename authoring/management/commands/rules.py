@@ -1,4 +1,4 @@
-"""``manage.py rules check|test|simulate|publish|versions|diff``: thin wrappers over ``rules.authoring``."""
+"""``manage.py rules check|test|simulate|publish|versions|diff``: thin wrappers over ``authoring``."""
 from __future__ import annotations
 
 import argparse
@@ -8,9 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from authoring import check, diff, publish, report, simulate, testing, versions
 from points.exceptions import ApplicationError
 from rules import registry
-from rules.authoring import check, diff, publish, report, simulate, testing, versions
 from rules.errors import PolicyError
 
 
