@@ -14,7 +14,7 @@ from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
 from audit.admin_mixins import PersonReadsLogged
 from officials.admin_mixins import citizen_column
-from officials.duties import holds
+from points.duties import holds
 from points.exceptions import ApplicationError
 
 FILE_PERMISSION = "appeals.add_appeal"

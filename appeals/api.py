@@ -2,7 +2,7 @@
 
 Who may call each view: ``api/permissions.py`` (filing: officials and the offices listed in
 ``settings.APPEAL_FILING_AGENCIES``; reviewing, deciding and correcting: officials only). Whoever
-filed an appeal never reviews or decides it: ``appeals.services`` refuses (``officials.duties``).
+filed an appeal never reviews or decides it: ``appeals.services`` refuses (``points.duties``).
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/statements/", include("statements.urls")),
-    path("admin/points/event/", include("points.correction_urls")),
+    path("admin/points/event/", include("officials.correction_urls")),
     path("admin/", include("officials.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

@@ -117,7 +117,7 @@ def test_proposals_are_never_edited_or_deleted(client, superuser, official, citi
 
 
 def test_superuser_status_grants_no_duty(superuser, official, citizen):
-    """Superusers administer accounts; acting on a record needs a role (officials.duties.holds)."""
+    """Superusers administer accounts; acting on a record needs a role (points.duties.holds)."""
     with pytest.raises(Forbidden, match="may not propose"):
         adjustment_propose(citizen=citizen, points=10, reason="r", user=superuser)
     proposal = adjustment_propose(citizen=citizen, points=10, reason="r", user=official)

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from officials.admin_mixins import ReadOnlyAdminMixin
 from rules.models import PolicyVersion
+from rules.registry import current_policy
 
 
 @admin.register(PolicyVersion)
@@ -23,8 +24,6 @@ class PolicyVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="in force", boolean=True)
     def in_force(self, obj):
-        from rules.registry import current_policy
-
         return obj.hash == current_policy().version
 
     @admin.display(description="files")

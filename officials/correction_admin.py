@@ -1,6 +1,6 @@
 """The admin page that corrects an event (``points.corrections.event_correct``): thin, the service decides.
 
-Served at ``/admin/points/event/<id>/correct/`` (``points.correction_urls``), linked from the event's page.
+Served at ``/admin/points/event/<id>/correct/`` (``officials.correction_urls``), linked from the event's page.
 """
 
 from django import forms
@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
-from officials.duties import holds
 from points.corrections import event_correct
+from points.duties import holds
 from points.exceptions import ApplicationError
 from points.models import Event
 
