@@ -141,6 +141,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # The policy (YAML rule files) loaded when no version has been published.
 POLICY_DIR = Path(os.environ.get("POLICY_DIR", BASE_DIR / "rules" / "policy"))
 
+# Plug point: the function giving the open appeals (of a citizen), which eligibility decisions
+# mention. The appeals app builds on points, so points finds it through this setting.
+POINTS_OPEN_APPEALS = "appeals.selectors.appeals_open"
+
 # Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
 # handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.
 LOGGING = {
