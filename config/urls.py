@@ -7,6 +7,9 @@ urlpatterns = [
     path("admin/points/event/", include("officials.correction_urls")),
     path("admin/", include("officials.urls")),
     path("admin/", admin.site.urls),
+    # Due process on the agency API, ahead of the API's own routes (which end in a catch-all 404).
+    path("api/v1/", include("appeals.api_urls")),
+    path("api/v1/", include("statements.api_urls")),
     path("api/", include("api.urls")),
 ]
 
