@@ -11,6 +11,7 @@ from django.db.models import BigIntegerField
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from appeals.selectors import appeals_overdue
 from notices import wording
 from notices.models import Notice
 from notices.services import notice_to_agency, notice_to_citizen
@@ -41,8 +42,6 @@ def appeal_decided_notice(*, appeal) -> Notice | None:
 
 def appeals_overdue_notices(*, today: datetime.date | None = None) -> int:
     """Tell each citizen whose appeal is past its deadline (once per appeal); returns how many."""
-    from appeals.selectors import appeals_overdue
-
     today = today or timezone.localdate()
     made = 0
     for appeal in appeals_overdue(today=today).select_related("event__agency"):
