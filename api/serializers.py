@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from api.exceptions import flatten
 from points.exceptions import ValidationFailed
 from points.explain import entry_explanation
 from points.services import MAX_KEY_LENGTH
@@ -124,8 +125,6 @@ def parse_report_items(items: list) -> list:
     One serializer instance validates every item (as DRF's ``many=True`` does): building a serializer
     per item would cost more than applying the report.
     """
-    from api.exceptions import flatten
-
     parser = EventReportSerializer()
     parsed = []
     for item in items:
@@ -297,8 +296,6 @@ class LedgerEntryExplainedSerializer(serializers.Serializer):
     expires_on = serializers.DateField(allow_null=True)
 
     def _explained(self, entry):
-        from points.explain import entry_explanation
-
         cache = self.context.setdefault("_explained", {})
         if entry.pk not in cache:
             cache[entry.pk] = entry_explanation(entry=entry, policy=self.context["policy"])
