@@ -35,6 +35,7 @@ run: install
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
 test: install system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py rules check
 	$(PY) manage.py rules test
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -45,3 +46,4 @@ system-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
