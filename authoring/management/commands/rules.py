@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from authoring import check, diff, publish, report, simulate, testing, versions
 from points.exceptions import ApplicationError
@@ -99,8 +100,6 @@ class Command(BaseCommand):
             raise CommandError(f"{directory}: policy tests failed", returncode=1)
 
     def handle_simulate(self, *, directory, since=None, html=None, workers=1, author=None, **_):
-        from tqdm import tqdm
-
         policy = self._loaded(directory)
         base = registry.current_policy()
         with tqdm(total=simulate.events_to_replay(), unit="event", desc="simulate", disable=None) as bar:
@@ -116,8 +115,6 @@ class Command(BaseCommand):
                                   author=author, impact=impact, seconds=seconds, workers=workers)
 
     def handle_publish(self, *, directory, message, author=None, retroactive=False, since=None, **_):
-        from tqdm import tqdm
-
         if since and not retroactive:
             raise CommandError("--since only applies with --retroactive", returncode=2)
         with tqdm(unit="citizen", desc="re-score", disable=None if retroactive else True) as bar:
