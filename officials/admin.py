@@ -20,7 +20,7 @@ from citizens.masking import mask_resident_ids
 
 # The back office's screens over the register, the ledger, the policy and the access log: those apps
 # sit below this one, so their admin registers here, when Django's admin discovers this module.
-from officials import admin_audit, admin_citizens, admin_points, admin_rules  # noqa: E402, F401
+from officials import admin_audit, admin_citizens, admin_points, admin_rules  # noqa: F401
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
 from officials.models import AdjustmentProposal
 from officials.services import (
