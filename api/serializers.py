@@ -4,7 +4,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from api.exceptions import flatten
-from points.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
 from points.explain import entry_explanation
 from points.services import MAX_KEY_LENGTH
 from rules.registry import current_policy

@@ -13,9 +13,9 @@ from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
 from audit.admin_mixins import PersonReadsLogged
+from core.exceptions import ApplicationError
 from officials.admin_mixins import citizen_column
 from points.duties import holds
-from points.exceptions import ApplicationError
 
 FILE_PERMISSION = "appeals.add_appeal"
 DECIDE_PERMISSION = "appeals.decide_appeal"

@@ -18,8 +18,8 @@ from api.views import log_read
 from appeals import services
 from appeals.models import Appeal
 from appeals.selectors import agency_appeals, appeal_concerns_agency
+from core.exceptions import NotFound, ValidationFailed
 from points.corrections import event_correct
-from points.exceptions import NotFound, ValidationFailed
 from points.lifts import event_lift
 
 APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appeals.models import Appeal, AppealNotice, AppealTransition
+from core.exceptions import InvalidState, NotFound, ValidationFailed
 from points.duties import check_may_decide
-from points.exceptions import InvalidState, NotFound, ValidationFailed
 from points.models import Agency, Event
 from points.services import ENROLMENT_EVENT_TYPE, event_reinstate, event_retract, event_suspend, event_void
 from rules.registry import current_policy

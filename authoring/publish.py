@@ -19,7 +19,7 @@ from django.utils import timezone
 from authoring.check import check_policy, format_problem
 from authoring.impact import Impact
 from authoring.testing import format_run, run_policy_tests
-from points.exceptions import ApplicationError, ValidationFailed
+from core.exceptions import ApplicationError, ValidationFailed
 from points.rescoring import RescoreReport, citizens_regrade, citizens_rescore
 from rules import registry
 from rules.models import PolicyVersion, SimulationRun

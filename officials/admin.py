@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
 from citizens.masking import mask_resident_ids
+from core.exceptions import ApplicationError
 
 # The back office's screens over the register, the ledger, the policy and the access log: those apps
 # sit below this one, so their admin registers here, when Django's admin discovers this module.
@@ -32,7 +33,6 @@ from officials.services import (
     adjustment_reject,
 )
 from points.duties import holds
-from points.exceptions import ApplicationError
 
 
 class ProposalForm(forms.ModelForm):

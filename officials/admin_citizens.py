@@ -14,11 +14,11 @@ from audit.admin_mixins import admin_read_record, resident_search_logged
 from citizens.masking import mask_resident_id
 from citizens.models import Citizen, ContactChange
 from citizens.services import contact_changes_record
+from core.exceptions import ApplicationError
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
 from officials.selectors import citizens_with_id_prefix
-from points.exceptions import ApplicationError
 from points.services import citizen_enroll
 
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")

@@ -13,13 +13,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
+from core.exceptions import ApplicationError
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
 from officials.paginators import EstimatedCountPaginator
 from officials.services import RETRACT_PERMISSION, event_retract_by_official
 from points.agencies import agency_create, agency_deactivate, agency_rotate_token, agency_set_services
 from points.duties import holds
-from points.exceptions import ApplicationError
 from points.models import Agency, Event, GradeChange, LedgerEntry
 from rules.registry import current_policy
 

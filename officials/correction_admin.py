@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
+from core.exceptions import ApplicationError
 from points.corrections import event_correct
 from points.duties import holds
-from points.exceptions import ApplicationError
 from points.models import Event
 
 PERMISSION = "appeals.correct_event"

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
+from core.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
 from officials.models import AdjustmentProposal
 from officials.roles import ROLES
 from points.duties import ADJUSTMENT_EVENT_TYPE, holds
-from points.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
 from points.models import Event
 from points.services import event_report, event_retract, system_agency
 from rules.errors import AttributeValidationError

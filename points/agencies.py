@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency, AgencyGeneration
 from rules.registry import current_policy
 

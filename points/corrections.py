@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.duties import check_may_correct, holds
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Event
 from points.services import ENROLMENT_EVENT_TYPE, ReportResult, event_report, event_void
 

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from points.exceptions import Forbidden, InvalidState
+from core.exceptions import Forbidden, InvalidState
 
 ADJUSTMENT_EVENT_TYPE = "official_adjustment"
 _CACHE = "_duty_permissions"

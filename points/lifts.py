@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
+from core.exceptions import InvalidState, NotFound, ValidationFailed
 from points import ledger
 from points.duties import check_may_lift, holds
-from points.exceptions import InvalidState, NotFound, ValidationFailed
 from points.models import Agency, Event, LedgerEntry
 from points.services import (
     _check_agency_may_report,

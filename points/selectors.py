@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
-from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
+from core.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
 from points.models import LedgerEntry
 from points.signals import eligibility_answered
 from rules.registry import current_policy

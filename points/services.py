@@ -16,9 +16,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import bulk, ledger
-from points.duties import check_may_retract, check_may_void, holds
-from points.exceptions import (
+from core.exceptions import (
     ApplicationError,
     Forbidden,
     IdempotencyConflict,
@@ -27,6 +25,8 @@ from points.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from points import bulk, ledger
+from points.duties import check_may_retract, check_may_void, holds
 from points.models import Agency, Event, LedgerEntry
 from points.selectors import citizen_get
 from rules.errors import AttributeValidationError

@@ -5,7 +5,7 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 
 from audit.admin_mixins import admin_read_record
-from points.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from points.selectors import citizen_get
 from statements.pdf import statement_pdf
 from statements.selectors import citizen_statement

@@ -2,9 +2,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from officials.models import AdjustmentProposal
 from officials.services import adjustment_approve, adjustment_propose, adjustment_reject
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Event, LedgerEntry
 
 pytestmark = pytest.mark.django_db

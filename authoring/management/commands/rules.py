@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from authoring import check, diff, publish, report, simulate, testing, versions
-from points.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from rules import registry
 from rules.errors import PolicyError
 
