@@ -35,6 +35,7 @@ run: install
 ## Lint, then run every test (browser tests need Debian's chromium; installed if missing).
 test: install system-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py rules check
 	$(PY) manage.py rules test
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -45,6 +46,7 @@ system-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Re-extract every translatable string into locale/zh_Hans/LC_MESSAGES/django.po (translate the new
 ## msgids there; tests/config/test_translations.py fails while one is empty or fuzzy), then compile.

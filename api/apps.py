@@ -6,9 +6,6 @@ class ApiConfig(AppConfig):
     verbose_name = "Agency API"
 
     def ready(self):
-        # Registers the OpenAPI description of the agency token scheme.
+        # Registers the OpenAPI description of the agency token scheme; imported here because it
+        # imports the authentication, which imports models, which load after every app's configuration.
         from api import schema  # noqa: F401
-
-        # Connects the receivers that make every process forget remembered agencies when one
-        # changes, in every process that can change one (admin, shell, commands), not only the API's.
-        from points import agencies  # noqa: F401

@@ -2,7 +2,7 @@
 
 Each endpoint names one class below. A staff user needs ``is_staff`` and every permission in
 ``staff_permissions``, held through a ``setup_roles`` group (``officials/roles.py``) — the same
-permissions the admin asks, checked by ``officials.duties.holds``, which ignores superuser status.
+permissions the admin asks, checked by ``points.duties.holds``, which ignores superuser status.
 A signed-in user who is not staff, or staff without the permissions, gets 403; a caller with no
 credentials 401. Refusals say why, in the API's error shape (``api/exceptions.py``).
 """
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from api.authentication import request_agency
-from officials.duties import holds
+from points.duties import holds
 from points.models import Agency
 
 REPORTING, SERVICE = Agency.Kind.REPORTING, Agency.Kind.SERVICE

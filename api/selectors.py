@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
-from points.exceptions import NotFound
+from core.exceptions import NotFound
 from points.models import Agency, Event
 from points.selectors import citizen_get, citizen_ledger
 

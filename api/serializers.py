@@ -3,8 +3,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from api.exceptions import flatten
 from citizens.validators import normalize_resident_id
-from points.exceptions import ValidationFailed
+from core.exceptions import ValidationFailed
 from points.explain import entry_explanation
 from points.services import MAX_KEY_LENGTH
 from rules.registry import current_policy
@@ -128,8 +129,6 @@ def parse_report_items(items: list) -> list:
     One serializer instance validates every item (as DRF's ``many=True`` does): building a serializer
     per item would cost more than applying the report.
     """
-    from api.exceptions import flatten
-
     parser = EventReportSerializer()
     parsed = []
     for item in items:

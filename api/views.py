@@ -16,8 +16,8 @@ from api.selectors import MAX_ID, citizen_for_caller, event_get, ledger_visible_
 from api.throttling import BatchThrottle, CallerThrottle
 from audit.services import access_log_record
 from audit.sources import request_source_address
+from core.exceptions import ValidationFailed
 from points.batch import batch_check_size, batch_totals, events_report_batch
-from points.exceptions import ValidationFailed
 from points.selectors import citizen_eligibility, citizen_get, eligibility_citizen, eligibility_services
 from points.services import event_report, event_retract
 from rules.registry import current_policy

@@ -14,10 +14,10 @@ from appeals import services
 from appeals.forms import AppealDecisionForm, AppealFileForm
 from appeals.models import Appeal, AppealTransition
 from audit.admin_mixins import PersonReadsLogged
+from core.exceptions import ApplicationError
 from officials.admin_mixins import citizen_column
-from officials.duties import holds
 from officials.labels import event_type_title
-from points.exceptions import ApplicationError
+from points.duties import holds
 
 FILE_PERMISSION = "appeals.add_appeal"
 DECIDE_PERMISSION = "appeals.decide_appeal"

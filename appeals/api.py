@@ -2,7 +2,7 @@
 
 Who may call each view: ``api/permissions.py`` (filing: officials and the offices listed in
 ``settings.APPEAL_FILING_AGENCIES``; reviewing, deciding and correcting: officials only). Whoever
-filed an appeal never reviews or decides it: ``appeals.services`` refuses (``officials.duties``).
+filed an appeal never reviews or decides it: ``appeals.services`` refuses (``points.duties``).
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -19,8 +19,8 @@ from api.views import LedgerPagination, log_read
 from appeals import services
 from appeals.models import Appeal
 from appeals.selectors import agency_appeals, appeal_concerns_agency
+from core.exceptions import NotFound, ValidationFailed
 from points.corrections import event_correct
-from points.exceptions import NotFound, ValidationFailed
 from points.lifts import event_lift
 
 APPEAL_ID = OpenApiParameter("appeal_id", int, OpenApiParameter.PATH, description="The appeal's number.")

@@ -91,7 +91,7 @@ class Appeal(models.Model):
                 condition=Q(state__in=OPEN, decided_at__isnull=True)
                 | (Q(state__in=["upheld", "rejected"], decided_at__isnull=False) & ~Q(decision_reasons="")),
             ),
-            # Separation of duties (officials.duties): whoever files an appeal does not decide it.
+            # Separation of duties (points.duties): whoever files an appeal does not decide it.
             models.CheckConstraint(name="appeal_decider_is_not_filer", condition=~Q(decided_by=F("filed_by"))),
         ]
         indexes = [models.Index(fields=["citizen", "state"]), models.Index(fields=["state", "deadline"])]

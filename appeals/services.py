@@ -12,7 +12,7 @@ rejecting it later reinstates them, upholding it leaves them reversed.
 mechanism — so reversal entries restore the exact earlier score, the grade is recomputed and
 the ledger says why ("Appeal #N upheld: ...").
 
-Separation of duties (``officials.duties.check_may_decide``): whoever reviews or decides an appeal
+Separation of duties (``points.duties.check_may_decide``): whoever reviews or decides an appeal
 did not file it, nor propose or approve the contested adjustment; the reviewer may also decide.
 """
 import datetime
@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from appeals import signals
 from appeals.models import Appeal, AppealTransition
-from officials.duties import check_may_decide
-from points.exceptions import InvalidState, NotFound, ValidationFailed
+from core.exceptions import InvalidState, NotFound, ValidationFailed
+from points.duties import check_may_decide
 from points.models import Agency, Event
 from points.services import ENROLMENT_EVENT_TYPE, event_reinstate, event_retract, event_suspend, event_void
 from rules.registry import current_policy

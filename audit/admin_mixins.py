@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import access_log_record
 from audit.sources import request_source_address
+from citizens.models import Citizen
 
 RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 
@@ -23,7 +24,6 @@ def resident_search_logged(request, model_admin, search_term: str) -> None:
     term = (search_term or "").strip().upper()
     if not RESIDENT_ID.fullmatch(term):
         return
-    from citizens.models import Citizen
 
     citizen = Citizen.objects.filter(resident_id=term).first()
     if citizen is not None:

@@ -69,8 +69,8 @@ def build(citizens: int, events: int) -> None:
     from citizens.models import Citizen
     from citizens.synthetic import people
     from points.models import Agency
+    from points.replay import CachedEvaluation
     from points.synthetic import PILOT_START, reports
-    from rules.authoring.replay import CachedEvaluation
     from rules.registry import current_policy
 
     Citizen.objects.bulk_create((Citizen(**p) for p in people(citizens, seed=42)), batch_size=5000)
@@ -171,7 +171,7 @@ def cpu_seconds() -> float:
 def time_simulation(policy, workers: int) -> None:
     from tqdm import tqdm
 
-    from rules.authoring.simulate import events_to_replay, simulate
+    from authoring.simulate import events_to_replay, simulate
 
     load, cpu = os.getloadavg()[0], cpu_seconds()
     with tqdm(total=events_to_replay(), unit="event", desc=f"simulate, {workers} worker(s)") as bar:
@@ -185,7 +185,7 @@ def time_simulation(policy, workers: int) -> None:
 
 def time_uncached(policy, sample: int) -> None:
     """The same replay without the engine-answer cache, on the first citizens (for comparison)."""
-    from rules.authoring.simulate import citizen_ranges, simulate_range
+    from authoring.simulate import citizen_ranges, simulate_range
 
     low, high = citizen_ranges(sample)[0]
     start = time.perf_counter()

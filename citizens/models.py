@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from citizens.contacts import CONTACT_FIELDS, contacts_problem
 from citizens.masking import mask_resident_id
 from citizens.validators import validate_resident_id
 
@@ -91,8 +92,6 @@ class Citizen(models.Model):
         return f"{self.name} ({mask_resident_id(self.resident_id)})"
 
     def clean(self):
-        from citizens.contacts import CONTACT_FIELDS, contacts_problem
-
         problem = contacts_problem({field: getattr(self, field) for field in CONTACT_FIELDS})
         if problem:
             raise ValidationError(problem)

@@ -6,6 +6,7 @@ malformed request line, headers over the limits), in the API's JSON error shape 
 """
 import json
 
+from django.utils.translation import gettext
 from gunicorn import glogging, util
 from gunicorn.workers.sync import SyncWorker
 
@@ -28,8 +29,6 @@ class MaskingLogger(glogging.Logger):
 
 def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
     """``gunicorn.util.write_error`` with the API's error body: ``{"code", "message", "field_errors"}``."""
-    from django.utils.translation import gettext
-
     message = gettext("The request was refused before it reached the application (%(reason)s).") % {
         "reason": f"{reason}: {mesg}" if mesg else reason}
     body = json.dumps({"code": _CODES.get(status_int, "malformed_request"), "message": message,

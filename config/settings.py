@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rules",
     "citizens",
     "points",
+    "authoring",
     "appeals",
     "notices",
     "statements",
@@ -156,6 +157,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 POLICY_DIR = Path(os.environ.get("POLICY_DIR", BASE_DIR / "rules" / "policy"))
 # How often each process asks the database whether a newer policy version was published (rules/published.py).
 POLICY_CHECK_SECONDS = float(os.environ.get("POLICY_CHECK_SECONDS", "1"))
+
+# Plug point: the function giving the open appeals (of a citizen), which eligibility decisions
+# mention. The appeals app builds on points, so points finds it through this setting.
+POINTS_OPEN_APPEALS = "appeals.selectors.appeals_open"
 
 # Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
 # handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.

@@ -11,7 +11,7 @@ from audit.admin_mixins import PersonReadsLogged
 from notices.letters import letters_print
 from notices.models import AgencyContact, DeliveryAttempt, Notice
 from notices.services import notice_resend
-from officials.duties import holds
+from points.duties import holds
 
 
 class ProblemFilter(admin.SimpleListFilter):

@@ -6,6 +6,8 @@ class NoticesConfig(AppConfig):
     verbose_name = "Notices to citizens"
 
     def ready(self):
-        from notices import receivers
+        # Modules that import models load once the apps have: the receivers connect to the signals of
+        # points and appeals, and the queue's jobs register with the Celery application.
+        from notices import receivers, tasks  # noqa: F401
 
         receivers.connect()

@@ -12,6 +12,7 @@ from django.db.models import BigIntegerField
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from appeals.selectors import appeals_overdue
 from notices import appeal_wording, wording
 from notices.models import Notice
 from notices.selectors import supervisors
@@ -73,8 +74,6 @@ def _to_source(appeal, kind, subject, body, *, at) -> Notice | None:
 
 def appeals_overdue_notices(*, today: datetime.date | None = None) -> int:
     """Tell each citizen whose appeal is past its deadline (once per appeal); returns how many."""
-    from appeals.selectors import appeals_overdue
-
     today = today or timezone.localdate()
     made = 0
     for appeal in appeals_overdue(today=today).select_related("event__agency"):

@@ -22,6 +22,8 @@ import random
 import socket
 from itertools import groupby
 
+from celery import current_app as app
+from celery import signature
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -48,6 +50,8 @@ _KINDS = {
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
 ENQUEUE_CHUNK = 200  # notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK)
+# The queue's delivery job (``notices.tasks.deliver``), named: the tasks module builds on this one.
+deliver = signature("notices.deliver")
 CLAIM_CHUNK = 20  # notices a worker claims at once (all are sent before their lease ends)
 
 
@@ -184,8 +188,6 @@ def notices_enqueue(ids, *, countdown: float | None = None) -> int:
     A broker that is down loses nothing: the notices stay pending and the sweep enqueues them
     again. So this never raises for a broker problem (the report that made them has committed).
     """
-    from notices.tasks import app, deliver
-
     sent = 0
     try:
         with app.producer_or_acquire() as producer:  # one connection for every message of a commit

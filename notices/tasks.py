@@ -7,46 +7,44 @@ carry a ``dedup_key``. The schedule is ``CELERY_BEAT_SCHEDULE`` in ``config.sett
 """
 import logging
 
+from celery import shared_task
 from django.core.management import call_command, get_commands
 
-from config.celery import app
 from notices import lifecycle, services
+from points.expiry import points_expire
+from points.services import citizens_enroll_due
 
 logger = logging.getLogger("notices")
 
 
-@app.task(name="notices.deliver")
+@shared_task(name="notices.deliver")
 def deliver(ids):
     """Deliver these notices (those still pending); see ``notices.services.notices_deliver``."""
     return services.notices_deliver(ids=ids)
 
 
-@app.task(name="notices.sweep")
+@shared_task(name="notices.sweep")
 def sweep():
     """Enqueue again the notices whose job was lost, and free those of a worker that died."""
     return services.notices_sweep()
 
 
-@app.task(name="notices.enroll_due")
+@shared_task(name="notices.enroll_due")
 def enroll_due():
-    from points.services import citizens_enroll_due
-
     return citizens_enroll_due()
 
 
-@app.task(name="notices.expire_points")
+@shared_task(name="notices.expire_points")
 def expire_points():
-    from points.expiry import points_expire
-
     return points_expire().entries
 
 
-@app.task(name="notices.expiry_warnings")
+@shared_task(name="notices.expiry_warnings")
 def expiry_warnings():
     return lifecycle.expiry_warnings()
 
 
-@app.task(name="notices.appeals_overdue")
+@shared_task(name="notices.appeals_overdue")
 def appeals_overdue():
     return lifecycle.appeals_overdue_notices()
 
@@ -56,7 +54,7 @@ def appeals_overdue():
 LEDGER_CHECKPOINT_COMMAND = "ledger_checkpoint"
 
 
-@app.task(name="notices.ledger_checkpoint")
+@shared_task(name="notices.ledger_checkpoint")
 def ledger_checkpoint():
     if LEDGER_CHECKPOINT_COMMAND not in get_commands():
         logger.info("no %s command in this deployment; nothing to do", LEDGER_CHECKPOINT_COMMAND)

@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
 from citizens.masking import mask_resident_ids
+from core.exceptions import ApplicationError
+
+# The back office's screens over the register, the ledger, the policy and the access log: those apps
+# sit below this one, so their admin registers here, when Django's admin discovers this module.
+from officials import admin_audit, admin_citizens, admin_points, admin_rules  # noqa: F401
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link
-from officials.duties import holds
 from officials.models import AdjustmentProposal
 from officials.services import (
     APPROVE_PERMISSION,
@@ -28,7 +32,7 @@ from officials.services import (
     adjustment_propose,
     adjustment_reject,
 )
-from points.exceptions import ApplicationError
+from points.duties import holds
 
 
 class ProposalForm(forms.ModelForm):

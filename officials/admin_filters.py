@@ -1,12 +1,15 @@
 """List filters whose choices come from the policy, not from SELECT DISTINCT over millions of rows."""
-from django.contrib import admin
+from datetime import timedelta
 
+from django.contrib import admin
+from django.utils import timezone
+
+from officials.selectors import district_list
 from points.services import ENROLMENT_EVENT_TYPE
+from rules.registry import current_policy
 
 
 def _policy():
-    from rules.registry import current_policy
-
     return current_policy()
 
 
@@ -42,10 +45,6 @@ class EnrolmentFilter(admin.SimpleListFilter):
         return [("yes", "enrolled"), ("no", "not enrolled"), ("last30", "enrolled in the last 30 days")]
 
     def queryset(self, request, queryset):
-        from datetime import timedelta
-
-        from django.utils import timezone
-
         value = self.value()
         if value == "yes":
             return queryset.filter(enrolled_at__isnull=False)
@@ -63,8 +62,6 @@ class DistrictFilter(admin.SimpleListFilter):
     parameter_name = "district"
 
     def lookups(self, request, model_admin):
-        from officials.selectors import district_list
-
         return [(d, d) for d in district_list()]
 
     def queryset(self, request, queryset):

@@ -1,9 +1,9 @@
 """The three official roles as data: group name -> the exact permissions it holds.
 
 ``manage.py setup_roles`` makes the groups match this table (idempotent). The same permissions
-decide in the admin and in the API (``api/permissions.py``; ``officials.duties.holds``). Users also
+decide in the admin and in the API (``api/permissions.py``; ``points.duties.holds``). Users also
 need ``is_staff``. A superuser holds every permission in Django's own admin screens, but
-``officials.duties.holds`` ignores superuser status: retracting, correcting, approving, filing and
+``points.duties.holds`` ignores superuser status: retracting, correcting, approving, filing and
 deciding — and every API call — need the role's permissions like anyone else's.
 """
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from citizens.models import Citizen
 from points.models import Event, LedgerEntry
+from rules.registry import current_policy
 
 SCORE_HISTORY_LIMIT = 500
 NON_SCORING_EVENT_TYPES = {"enrolment"}
@@ -45,8 +46,6 @@ def _citizens(district: str | None):
 
 def data_version() -> tuple:
     """What the dashboard figures depend on: highest event id, highest ledger id, policy version, date."""
-    from rules.registry import current_policy
-
     return (Event.objects.aggregate(v=Max("id"))["v"], LedgerEntry.objects.aggregate(v=Max("id"))["v"],
             current_policy().version, timezone.localdate())
 

@@ -5,14 +5,16 @@ An adjustment moves points only through ``points.services.event_report`` (event 
 """
 import datetime
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
-from officials.duties import ADJUSTMENT_EVENT_TYPE, holds
+from core.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
 from officials.models import AdjustmentProposal
-from points.exceptions import Forbidden, InvalidState, NotEnrolled, ValidationFailed
+from officials.roles import ROLES
+from points.duties import ADJUSTMENT_EVENT_TYPE, holds
 from points.models import Event
 from points.services import event_report, event_retract, system_agency
 from rules.errors import AttributeValidationError
@@ -107,7 +109,7 @@ def event_retract_by_official(*, event: Event, reason: str, user) -> list:
     """An official retracts a report from the admin; returns the reversal entries.
 
     ``points.services.event_retract`` checks the duty (``officials.retract_event``) and refuses an
-    official adjustment, so the admin and the API obey the same rule (``officials.duties``).
+    official adjustment, so the admin and the API obey the same rule (``points.duties``).
     """
     if not holds(user, RETRACT_PERMISSION):
         raise Forbidden(_("You may not retract events."))
@@ -120,10 +122,6 @@ def roles_setup() -> dict:
     Run after ``migrate`` (which creates the permissions). Unknown permissions raise, so a typo
     in the role table cannot silently grant less than intended.
     """
-    from django.contrib.auth.models import Group, Permission
-
-    from officials.roles import ROLES
-
     granted = {}
     with transaction.atomic():
         for name, codenames in ROLES.items():

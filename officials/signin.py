@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from points.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 
 def client_ip(request) -> str | None:

@@ -24,12 +24,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Agency, AgencyGeneration
+from rules.registry import current_policy
 
 TOKEN_BYTES = 32
 PREFIX_LENGTH = 8
@@ -149,16 +148,13 @@ def agencies_changed() -> None:
     AgencyGeneration.objects.update_or_create(pk=1, defaults={"value": uuid.uuid4().hex})
 
 
-@receiver(post_save, sender=Agency, dispatch_uid="points_agency_saved")
-@receiver(post_delete, sender=Agency, dispatch_uid="points_agency_deleted")
-def _agency_saved_or_deleted(**kwargs) -> None:
+def agency_saved_or_deleted(**kwargs) -> None:
+    """Receiver of ``post_save`` and ``post_delete`` on ``Agency`` (connected in ``points.apps``)."""
     agencies_changed()
 
 
 def agency_check_event_types(*, code: str, kind: str, event_types) -> list[str]:
     """The event types cleaned and checked against the policy in force; raises ValidationFailed."""
-    from rules.registry import current_policy
-
     if not isinstance(event_types, list | tuple) or not all(isinstance(t, str) for t in event_types):
         raise ValidationFailed("event_types must be a list of names.", field_errors={"event_types": ["must be a list"]})
     cleaned = list(dict.fromkeys(t.strip() for t in event_types if t.strip()))
@@ -185,8 +181,6 @@ def agency_set_services(*, agency: Agency, services: list[str]) -> Agency:
 
 def agency_check_services(*, kind: str, services) -> list[str]:
     """The services cleaned and checked against services.yaml; raises ValidationFailed."""
-    from rules.registry import current_policy
-
     if not isinstance(services, list | tuple) or not all(isinstance(s, str) for s in services):
         raise ValidationFailed(_("services must be a list of service codes."),
                                field_errors={"services": [_("must be a list")]})

@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+from points import db_roles, keys, lookups, postgres
 
 
 class PointsConfig(AppConfig):
@@ -6,22 +11,20 @@ class PointsConfig(AppConfig):
     verbose_name = "Points and ledger"
 
     def ready(self):
-        from django.core.signals import setting_changed
-        from django.db.backends.signals import connection_created
-        from django.db.models.signals import post_migrate
-
-        from points import db_roles, keys, lookups, postgres
-
         lookups.register()
         postgres.connect()
         setting_changed.connect(_forget_keys, dispatch_uid="points.keys.forget")
         post_migrate.connect(db_roles.after_migrate, sender=self, dispatch_uid="points.db_roles.after_migrate")
         connection_created.connect(db_roles.refuse_privileged, dispatch_uid="points.db_roles.refuse_privileged")
-        del keys
+        # Every process that can change an agency (admin, shell, commands, the API) makes all the
+        # others forget the agencies they remember.
+        from points import agencies  # it imports models, which load after every app's configuration
+
+        post_save.connect(agencies.agency_saved_or_deleted, sender="points.Agency", dispatch_uid="points_agency_saved")
+        post_delete.connect(agencies.agency_saved_or_deleted, sender="points.Agency",
+                            dispatch_uid="points_agency_deleted")
 
 
 def _forget_keys(*, setting, **kwargs):
     if setting.startswith("LEDGER_"):
-        from points import keys
-
         keys.forget()

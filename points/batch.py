@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
+from core.exceptions import ApplicationError, IdempotencyConflict
 from points import bulk
-from points.exceptions import ApplicationError, IdempotencyConflict
 from points.ingest import IngestItem, write_batch
 from points.models import Agency, Event
 from points.selectors import citizen_get

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
+from points.duties import check_may_correct, holds
 from points.models import Event
 from points.services import ENROLMENT_EVENT_TYPE, ReportResult, event_report, event_void
 
@@ -40,8 +41,6 @@ def event_correct(*, event: Event, attributes: dict, reason: str, by: str, user=
 
     ``user``, when given (the admin and the API give it), must hold ``appeals.correct_event``.
     """
-    from officials.duties import holds  # officials builds on points: imported late
-
     if user is not None and not holds(user, "appeals.correct_event"):
         raise Forbidden(_("You may not correct events."))
     now = now or timezone.now()
@@ -61,8 +60,6 @@ def event_correct(*, event: Event, attributes: dict, reason: str, by: str, user=
 
 
 def _check_correctable(event: Event, attributes, occurred_at) -> None:
-    from officials.duties import check_may_correct  # officials builds on points: imported late
-
     if event.event_type == ENROLMENT_EVENT_TYPE:
         raise InvalidState("An enrolment cannot be corrected.")
     check_may_correct(event)

@@ -8,7 +8,7 @@ On PostgreSQL the triggers refuse the same even for raw SQL; on SQLite this laye
 """
 from django.db import models
 
-from points.exceptions import ImmutableRecord
+from core.exceptions import ImmutableRecord
 
 EVENT_STATUS_FIELDS = frozenset({"status", "status_reason", "status_changed_at", "status_changed_by"})
 APPLIED = "applied"

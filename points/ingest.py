@@ -16,10 +16,10 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
+from core.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from notices.models import Notice
 from points import bulk, checkpoints, ledger
 from points.collector import quiet_collector
-from points.exceptions import ApplicationError, IdempotencyConflict, NotFound, ValidationFailed
 from points.models import Agency, Event, GradeChange, LedgerEntry
 from points.services import event_report, jsonable_attributes, report_fingerprint, validate_report
 from rules.registry import current_policy

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
+from core.exceptions import InvalidState, NotFound, ValidationFailed
 from points import ledger
-from points.exceptions import InvalidState, NotFound, ValidationFailed
+from points.duties import check_may_lift, holds
 from points.models import Agency, Event, LedgerEntry
 from points.services import (
     _check_agency_may_report,
@@ -49,8 +50,6 @@ class LiftResult:
 def event_lift(*, event: Event, event_type: str, resident_id: str, attributes: dict, idempotency_key: str,
                agency: Agency | None = None, user=None, now: datetime.datetime | None = None) -> LiftResult:
     """Record that the obligation ``event`` stood for was fulfilled; all or nothing, idempotent by key."""
-    from officials.duties import check_may_lift, holds  # officials builds on points: imported late
-
     now = now or timezone.now()
     _check_key(idempotency_key)
     policy = current_policy()

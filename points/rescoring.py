@@ -3,7 +3,7 @@
 Nothing here edits the ledger. Re-scoring an event voids it (its live entries are
 reversed, each reversal linked to the entry it undoes) and records a replacement event
 that ``corrects`` it, carrying the entries the new policy gives. Which events change is
-decided by ``rules.authoring.replay`` — the same replay ``rules simulate`` reports — so a
+decided by ``points.replay`` — the same replay ``rules simulate`` reports — so a
 re-scoring writes exactly what the simulation showed. Each citizen is re-scored in one
 transaction holding their row lock, so concurrent reports wait and totals stay exact.
 """
@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from citizens.models import Citizen
 from points import ledger
+from points.history import citizen_history, entry_rows, event_rows
 from points.models import Event, GradeChange, LedgerEntry
+from points.replay import CachedEvaluation, Outcome, replay, scratch_citizen
 from points.services import ENROLMENT_EVENT_TYPE
-from rules.authoring.history import citizen_history, entry_rows, event_rows
-from rules.authoring.replay import CachedEvaluation, Outcome, replay, scratch_citizen
 
 KEY_PREFIX = "rescore"
 

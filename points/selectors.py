@@ -3,13 +3,15 @@ import datetime
 import functools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
 from citizens.validators import normalize_resident_id, resident_id_problem
-from points.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
+from core.exceptions import Forbidden, NotEnrolled, NotFound, ValidationFailed
 from points.explain import EXPLAIN_RELATED
 from points.models import LedgerEntry
 from points.signals import eligibility_answered
@@ -110,23 +112,23 @@ def _service(policy, service_code: str):
 
 def _suspension_note(citizen: Citizen) -> str:
     """Says so when an open appeal's missed deadline suspended points of this record (asked only under appeal)."""
-    from django.utils.translation import gettext as _
-
-    from appeals.selectors import appeals_open  # the appeals app builds on this module
-
     if citizen.pk is None:
         return ""
-    suspended = list(appeals_open(citizen=citizen).filter(suspended_at__isnull=False).values_list("event_id", "pk"))
+    suspended = list(_appeals_open(citizen=citizen).filter(suspended_at__isnull=False).values_list("event_id", "pk"))
     return "".join(" " + _("The points of event %(event)s are suspended pending appeal #%(appeal)s: the grade above "
                            "does not count them.") % {"event": event, "appeal": appeal} for event, appeal in suspended)
 
 
-def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
-    from appeals.selectors import appeal_open_since  # the appeals app builds on this module
+def _appeals_open(*, citizen=None):
+    """The open appeals (of ``citizen``), from the selector the ``POINTS_OPEN_APPEALS`` setting names:
+    the appeals app builds on this one, so it is named, not imported."""
+    return import_string(settings.POINTS_OPEN_APPEALS)(citizen=citizen)
 
+
+def _under_appeal_since(citizen: Citizen) -> datetime.date | None:
     if citizen.pk is None:  # an unsaved citizen (the policy test runner) has no appeals
         return None
-    since = appeal_open_since(citizen=citizen)
+    since = _appeals_open(citizen=citizen).order_by("filed_at").values_list("filed_at", flat=True).first()
     return timezone.localdate(since) if since else None
 
 
@@ -144,9 +146,7 @@ def _citizens_with_open_appeal():
     """Citizens annotated with ``open_appeal_filed_at``, built once per process: resolving the
     annotation on every eligibility answer would repeat the same work each time. The queryset is never evaluated itself;
     every use clones it (``get``), so threads and requests share nothing that changes."""
-    from appeals.selectors import appeals_open  # the appeals app builds on this module
-
-    oldest = appeals_open(citizen=OuterRef("pk")).order_by("filed_at").values("filed_at")[:1]
+    oldest = _appeals_open(citizen=OuterRef("pk")).order_by("filed_at").values("filed_at")[:1]
     return Citizen.objects.annotate(open_appeal_filed_at=Subquery(oldest))
 
 

@@ -16,8 +16,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import bulk, ledger
-from points.exceptions import (
+from core.exceptions import (
     ApplicationError,
     Forbidden,
     IdempotencyConflict,
@@ -26,6 +25,8 @@ from points.exceptions import (
     NotFound,
     ValidationFailed,
 )
+from points import bulk, ledger
+from points.duties import check_may_retract, check_may_void, holds
 from points.models import Agency, Event, LedgerEntry
 from points.selectors import citizen_get
 from rules.errors import AttributeValidationError
@@ -323,10 +324,8 @@ def event_retract(*, event: Event, reason: str, agency: Agency | None = None, us
                   now: datetime.datetime | None = None) -> list:
     """The reporting agency (or an official holding ``officials.retract_event``) withdraws a report.
 
-    Its points are reversed. An official adjustment is never retracted (``officials.duties``).
+    Its points are reversed. An official adjustment is never retracted (``points.duties``).
     """
-    from officials.duties import check_may_retract, holds  # officials builds on points: imported late
-
     official = holds(user, "officials.retract_event")
     if not official and (agency is None or agency.pk != event.agency_id):
         raise Forbidden("Only the agency that reported an event, or an official, may retract it.")
@@ -338,10 +337,8 @@ def event_retract(*, event: Event, reason: str, agency: Agency | None = None, us
 def event_void(*, event: Event, reason: str, by: str, now: datetime.datetime | None = None) -> list:
     """An official voids an event (appeal upheld, correction); its points are reversed.
 
-    An adjustment is never voided by the official who proposed or approved it (``officials.duties``).
+    An adjustment is never voided by the official who proposed or approved it (``points.duties``).
     """
-    from officials.duties import check_may_void  # officials builds on points: imported late
-
     check_may_void(event, by)
     return event_withdraw(event=event, status=Event.Status.VOIDED, reason=reason, by=by, now=now)
 

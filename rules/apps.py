@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.conf import settings
+
+from rules import registry
 
 
 class RulesConfig(AppConfig):
@@ -6,9 +9,7 @@ class RulesConfig(AppConfig):
     verbose_name = "Policy and rules"
 
     def ready(self):
-        from django.conf import settings
-
-        from rules import registry
+        # It reads the published versions (a model), which load only after every app's configuration has.
         from rules.published import PublishedPolicyResolver
 
         # Running processes switch to a newly published policy version without a restart.

@@ -9,17 +9,16 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from rules.answers import AnswerMemo
 from rules.ast import Node
 from rules.attributes import validate_attributes as _validate_attributes
 from rules.calendar import due_date
+from rules.engine import DurableEngine
 from rules.errors import Problem, UnknownEventTypeError
 from rules.texts import Text, TextMap
 from rules.values import Duration
-
-if TYPE_CHECKING:
-    from rules.engine import DurableEngine
 
 DECISIONS = ("priority", "allowed", "review", "denied")
 CAP_PERIODS = ("year", "month", "lifetime")
@@ -285,8 +284,6 @@ class Policy:
         """``evaluate`` for validated attributes and facts, with the engine's answers remembered
         (``rules.answers``): what scoring calls. The list is shared; never mutate it."""
         if not self._memo_box:
-            from rules.answers import AnswerMemo
-
             self._memo_box.append(AnswerMemo(self))  # two threads may both build one: harmless
         return self._memo_box[0].matching_rules(event_type, attributes, citizen_facts, occurred_on)
 
@@ -296,8 +293,6 @@ class Policy:
         if not box or box[0].closed:
             with self._engine_lock:
                 if not box or box[0].closed:
-                    from rules.engine import DurableEngine
-
                     box[:] = [DurableEngine(self)]
         return box[0]
 

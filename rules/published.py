@@ -14,13 +14,12 @@ import time
 
 from rules.errors import PolicyError
 from rules.loader import policy_from_files
+from rules.models import PolicyVersion
 
 logger = logging.getLogger(__name__)
 
 
 def newest_published_hash() -> str | None:
-    from rules.models import PolicyVersion
-
     return (
         PolicyVersion.objects.filter(published=True, published_at__isnull=False).order_by("-published_at", "-id")
         .values_list("hash", flat=True).first()
@@ -55,8 +54,6 @@ class PublishedPolicyResolver:
         newest = newest_published_hash()
         if newest is None or newest == current.version or newest in self._failed:
             return None
-        from rules.models import PolicyVersion
-
         files = PolicyVersion.objects.values_list("files", flat=True).get(hash=newest)
         try:
             policy = policy_from_files(files)

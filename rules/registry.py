@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
+
 from rules.loader import load_policy, policy_from_files
 from rules.policy import Policy
 
@@ -23,8 +25,6 @@ _resolver: Resolver | None = None
 
 
 def _policy_dir() -> Path:
-    from django.conf import settings
-
     return Path(settings.POLICY_DIR)
 
 

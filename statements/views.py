@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from audit.admin_mixins import admin_read_record
-from points.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from points.selectors import citizen_get
 from statements.pdf import statement_pdf
 from statements.selectors import citizen_statement

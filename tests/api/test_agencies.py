@@ -4,8 +4,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.exceptions import ValidationFailed
 from points.agencies import agency_create, agency_for_token, agency_rotate_token, token_hash
-from points.exceptions import ValidationFailed
 
 
 def test_create_stores_only_the_hash(db):

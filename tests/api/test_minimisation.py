@@ -133,7 +133,7 @@ def test_disclose_score_is_a_per_service_policy_choice(make_citizen, as_agency, 
 
 
 def test_agency_services_are_checked_against_the_policy(agencies):
-    from points.exceptions import ValidationFailed
+    from core.exceptions import ValidationFailed
 
     with pytest.raises(ValidationFailed) as info:
         agency_set_services(agency=agencies["licensing"], services=["moon_landing"])

@@ -3,7 +3,7 @@
 Where points move outside an agency's own report, one official alone cannot move them: an approved
 adjustment is neither retracted nor corrected (a new four-eyes adjustment undoes it), and an appeal
 is reviewed and decided by an official who neither filed it nor proposed or approved the contested
-adjustment. The services enforce it (officials.duties), so the admin obeys too
+adjustment. The services enforce it (points.duties), so the admin obeys too
 (tests/officials/test_separation_of_duties_admin.py); the database refuses what the data allows.
 """
 import pytest

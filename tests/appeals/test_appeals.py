@@ -9,7 +9,7 @@ from appeals.models import Appeal
 from appeals.selectors import appeals_overdue
 from appeals.services import appeal_file, appeal_reject, appeal_start_review, appeal_uphold
 from citizens.models import Citizen
-from points.exceptions import InvalidState, ValidationFailed
+from core.exceptions import InvalidState, ValidationFailed
 from points.models import Event, GradeChange, LedgerEntry
 from points.selectors import eligibility, eligibility_all
 from points.services import event_retract

@@ -8,7 +8,7 @@ from django.db import connection
 
 from appeals.models import Appeal
 from appeals.services import appeal_file
-from points.exceptions import InvalidState
+from core.exceptions import InvalidState
 from points.expiry import points_expire
 from points.integrity import ledger_verify
 from points.models import LedgerEntry

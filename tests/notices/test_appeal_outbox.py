@@ -19,8 +19,8 @@ from appeals.services import appeal_file, appeal_reject, appeals_deadlines
 from notices import receivers
 from notices.models import AgencyContact, Notice
 from notices.services import notice_resend, notices_deliver
-from tests.notices.conftest import wait_until
 from tests.fixtures.reporting import WHEN
+from tests.notices.conftest import wait_until
 
 FILED = datetime.datetime(2025, 4, 1, 9, 30, tzinfo=WHEN.tzinfo)
 AFTER_SOURCE_DAY = FILED + datetime.timedelta(days=20)

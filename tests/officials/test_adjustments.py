@@ -2,9 +2,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from officials.models import AdjustmentProposal
 from officials.services import adjustment_approve, adjustment_propose, adjustment_reject
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Event, LedgerEntry
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_proposals_are_never_edited_or_deleted(client, superuser, official, citi
 
 
 def test_superuser_status_grants_no_duty(superuser, official, citizen):
-    """Superusers administer accounts; acting on a record needs a role (officials.duties.holds)."""
+    """Superusers administer accounts; acting on a record needs a role (points.duties.holds)."""
     with pytest.raises(Forbidden, match="may not propose"):
         adjustment_propose(citizen=citizen, points=10, reason="r", user=superuser)
     proposal = adjustment_propose(citizen=citizen, points=10, reason="r", user=official)

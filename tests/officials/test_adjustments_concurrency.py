@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
+from core.exceptions import InvalidState
 from officials.models import AdjustmentProposal
 from officials.services import adjustment_approve, adjustment_propose
-from points.exceptions import InvalidState
 from points.models import Event
 from tests.fixtures.admin import make_user
 

@@ -62,8 +62,8 @@ def test_filer_and_approver_cannot_decide_a_third_official_can(client, adjustmen
 
 def test_the_correction_service_asks_the_callers_role(auditor, superuser, official, conviction):
     """Both doors pass the user; the service itself refuses one without appeals.correct_event."""
+    from core.exceptions import Forbidden
     from points.corrections import event_correct
-    from points.exceptions import Forbidden
 
     for user in (auditor, superuser):
         with pytest.raises(Forbidden, match="may not correct"):

@@ -1,9 +1,9 @@
 """Corrections: void plus a new linked event, both visible; all or nothing."""
 import pytest
 
+from core.exceptions import Forbidden, InvalidState, ValidationFailed
 from notices.models import Notice
 from points.corrections import event_correct
-from points.exceptions import Forbidden, InvalidState, ValidationFailed
 from points.models import Event, LedgerEntry
 from points.selectors import citizen_ledger
 from points.services import event_retract

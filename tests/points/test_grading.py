@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from points.exceptions import NotEnrolled, NotFound
+from core.exceptions import NotEnrolled, NotFound
 from points.selectors import eligibility, eligibility_all
 from rules.registry import current_policy
 

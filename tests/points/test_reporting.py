@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from points.exceptions import Forbidden, IdempotencyConflict, NotEnrolled, NotFound, ValidationFailed
+from core.exceptions import Forbidden, IdempotencyConflict, NotEnrolled, NotFound, ValidationFailed
 from points.models import Event, GradeChange, LedgerEntry
 from points.services import citizen_enroll, event_report, event_retract
 from points.synthetic import PILOT_START

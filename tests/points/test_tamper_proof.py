@@ -2,7 +2,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from points.exceptions import ImmutableRecord
+from core.exceptions import ImmutableRecord
 from points.models import Event, LedgerEntry
 from points.services import event_void
 

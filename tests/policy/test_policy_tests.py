@@ -1,8 +1,8 @@
 """manage.py rules test: YAML cases through the real scoring code; failures show expected versus actual."""
 from pathlib import Path
 
-from rules.authoring.testcases import parse_tests, policy_test_files
-from rules.authoring.testing import run_policy_tests
+from authoring.testcases import parse_tests, policy_test_files
+from authoring.testing import run_policy_tests
 from rules.loader import load_policy
 
 from .conftest import SHIPPED

@@ -10,13 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from authoring.simulate import simulate
 from citizens.models import Citizen
 from points.models import Event, GradeChange, LedgerEntry
 from points.rescoring import citizens_rescore
 from points.services import event_report
 from points.synthetic import PILOT_START
 from rules import registry
-from rules.authoring.simulate import simulate
 from rules.loader import load_policy
 from rules.models import PolicyVersion, SimulationRun
 from rules.published import PublishedPolicyResolver

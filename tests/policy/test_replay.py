@@ -5,13 +5,13 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from points.history import citizen_history, entry_rows, event_rows
 from points.models import LedgerEntry
+from points.replay import SCORED, CachedEvaluation, replay, scratch_citizen
 from points.services import event_report
 from points.synthetic import PILOT_START
 from rules.answers import condition_paths
 from rules.ast import to_source
-from rules.authoring.history import citizen_history, entry_rows, event_rows
-from rules.authoring.replay import SCORED, CachedEvaluation, replay, scratch_citizen
 from rules.errors import PolicyError
 from rules.grammar import parse_condition
 from rules.loader import policy_from_files

@@ -4,11 +4,11 @@ import re
 import pytest
 from django.db import connection
 
+from authoring.simulate import simulate
 from citizens.models import Citizen
 from points.models import Event, LedgerEntry
 from points.synthetic import PILOT_START
 from rules import registry
-from rules.authoring.simulate import simulate
 from rules.loader import load_policy
 from rules.models import SimulationRun
 

@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
 from officials.signin import totp_enrol
-from points.exceptions import ApplicationError
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """Create an agency and print its API token once."""
 from django.core.management.base import BaseCommand, CommandError
 
+from core.exceptions import ApplicationError
 from points.agencies import agency_create
-from points.exceptions import ApplicationError
 from points.models import Agency
 
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from citizens.management.commands.import_citizens import count_lines
 from points.ingest import events_ingest
+from points.management.commands.import_citizens import count_lines
 from points.parallel import ParallelIngestError
 
 

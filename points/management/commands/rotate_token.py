@@ -1,8 +1,8 @@
 """Replace an agency's API token and print the new one once."""
 from django.core.management.base import BaseCommand, CommandError
 
+from core.exceptions import ApplicationError
 from points.agencies import agency_rotate_token
-from points.exceptions import ApplicationError
 from points.management.commands.create_agency import _describe
 from points.models import Agency
 

@@ -8,6 +8,7 @@ eligibility decisions). Problems in the files are reported like policy problems,
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,6 +262,4 @@ def _lines(entries: dict) -> dict[str, tuple[int, int]]:
 
 
 def _zone():
-    import zoneinfo
-
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)

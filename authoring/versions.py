@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.db.models import F
 
-from points.exceptions import NotFound, ValidationFailed
+from core.exceptions import NotFound, ValidationFailed
 from rules import registry
 from rules.loader import load_policy, policy_from_files
 from rules.models import PolicyVersion

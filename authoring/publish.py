@@ -16,12 +16,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from points.exceptions import ApplicationError, ValidationFailed
+from authoring.check import check_policy, format_problem
+from authoring.impact import Impact
+from authoring.testing import format_run, run_policy_tests
+from core.exceptions import ApplicationError, ValidationFailed
 from points.rescoring import RescoreReport, citizens_regrade, citizens_rescore
 from rules import registry
-from rules.authoring.check import check_policy, format_problem
-from rules.authoring.impact import Impact
-from rules.authoring.testing import format_run, run_policy_tests
 from rules.models import PolicyVersion, SimulationRun
 from rules.policy import Policy
 

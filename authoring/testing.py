@@ -1,4 +1,4 @@
-"""Running policy test cases through the real scoring code (see ``replay``) and reporting the results.
+"""Running policy test cases through the real scoring code (see ``points.replay``) and reporting the results.
 
 Each case gets a fresh unsaved citizen; its events are replayed in the order written, so
 caps, the floor and ceiling and ``citizen.score`` conditions behave as in live scoring.
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from authoring.testcases import EventCase, Expected, PolicyCase, parse_tests, policy_test_files
+from points.replay import SCORED, Outcome, StoredEvent, replay, scratch_citizen
 from points.selectors import eligibility
-from rules.authoring.replay import SCORED, Outcome, StoredEvent, replay, scratch_citizen
-from rules.authoring.testcases import EventCase, Expected, PolicyCase, parse_tests, policy_test_files
 from rules.errors import AttributeValidationError, Problem
 from rules.policy import Policy
 

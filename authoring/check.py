@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules.authoring.testcases import TESTS_DIR
+from authoring.testcases import TESTS_DIR
 from rules.errors import PolicyError, Problem
 from rules.loader import load_policy
 from rules.policy import Policy

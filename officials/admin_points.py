@@ -13,15 +13,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
+from core.exceptions import ApplicationError
 from officials.admin_filters import EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
-from officials.duties import holds
 from officials.labels import attributes_text, event_type_title, policy_label_for_hash, policy_version_short
 from officials.paginators import EstimatedCountPaginator
 from officials.services import RETRACT_PERMISSION, event_retract_by_official
-from points.agencies import agency_deactivate
-from points.exceptions import ApplicationError
+from points.agencies import agency_create, agency_deactivate, agency_rotate_token, agency_set_services
+from points.duties import holds
 from points.models import Agency, Event, GradeChange, LedgerEntry
+from rules.registry import current_policy
 
 # --- agencies ----------------------------------------------------------------
 
@@ -41,8 +42,6 @@ class AgencyCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from rules.registry import current_policy
-
         types = current_policy().event_types.values()
         self.fields["event_types"].choices = [(t.name, t.title) for t in types if not t.system]
         self.fields["services"].choices = service_choices()
@@ -50,8 +49,6 @@ class AgencyCreateForm(forms.ModelForm):
 
 
 def service_choices() -> list:
-    from rules.registry import current_policy
-
     return [(s.code, s.name) for s in current_policy().services.values()]
 
 
@@ -98,8 +95,6 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         """Create through ``agency_create``; the new token is shown once, on the response page."""
-        from points.agencies import agency_create
-
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = AgencyCreateForm(request.POST or None)
@@ -130,8 +125,6 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def services_view(self, request, pk):
         """Change the services a service agency provides (agency managers only)."""
-        from points.agencies import agency_set_services
-
         if not self._may_manage(request):
             raise PermissionDenied
         agency = get_object_or_404(Agency, pk=pk, kind=Agency.Kind.SERVICE)
@@ -154,8 +147,6 @@ class AgencyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         agency = get_object_or_404(Agency, pk=pk)
         if request.method == "POST":
-            from points.agencies import agency_rotate_token
-
             try:
                 token = agency_rotate_token(agency=agency)
             except ApplicationError as exc:

@@ -9,8 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from points.models import Event, LedgerEntry
+from points.replay import StoredEvent
 from points.services import ENROLMENT_EVENT_TYPE
-from rules.authoring.replay import StoredEvent
 
 EVENT_FIELDS = ("citizen_id", "id", "event_type", "occurred_at", "attributes", "status", "corrects_id")
 ENTRY_FIELDS = ("citizen_id", "event_id", "kind", "rule_id", "delta")

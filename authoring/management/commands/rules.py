@@ -1,4 +1,4 @@
-"""``manage.py rules check|test|simulate|publish|versions|diff``: thin wrappers over ``rules.authoring``."""
+"""``manage.py rules check|test|simulate|publish|versions|diff``: thin wrappers over ``authoring``."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
+from tqdm import tqdm
 
-from points.exceptions import ApplicationError
+from authoring import check, diff, publish, report, simulate, testing, versions
+from core.exceptions import ApplicationError
 from rules import registry
-from rules.authoring import check, diff, publish, report, simulate, testing, versions
 from rules.errors import PolicyError
 
 
@@ -104,8 +105,6 @@ class Command(BaseCommand):
             raise CommandError(gettext("%(dir)s: policy tests failed") % {"dir": directory}, returncode=1)
 
     def handle_simulate(self, *, directory, since=None, html=None, workers=1, author=None, **_):
-        from tqdm import tqdm
-
         policy = self._loaded(directory)
         base = registry.current_policy()
         with tqdm(total=simulate.events_to_replay(), unit="event", desc="simulate", disable=None) as bar:
@@ -121,8 +120,6 @@ class Command(BaseCommand):
                                   author=author, impact=impact, seconds=seconds, workers=workers)
 
     def handle_publish(self, *, directory, message, author=None, retroactive=False, since=None, **_):
-        from tqdm import tqdm
-
         if since and not retroactive:
             raise CommandError(gettext("--since only applies with --retroactive"), returncode=2)
         with tqdm(unit="citizen", desc="re-score", disable=None if retroactive else True) as bar:

@@ -15,12 +15,12 @@ from citizens.masking import mask_resident_id
 from citizens.models import Citizen, ContactChange
 from citizens.services import contact_changes_record
 from citizens.validators import normalize_resident_id
+from core.exceptions import ApplicationError
 from officials.admin_filters import DistrictFilter, EnrolmentFilter, GradeFilter
 from officials.admin_mixins import grade_badge
 from officials.citizen_page import citizen_page_context
 from officials.labels import policy_version_short
 from officials.selectors import citizens_with_id_prefix
-from points.exceptions import ApplicationError
 from points.services import citizen_enroll
 
 RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")

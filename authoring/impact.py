@@ -5,7 +5,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rules.authoring.replay import KEPT, SCORED, UNSCORABLE, Outcome
+from points.replay import KEPT, SCORED, UNSCORABLE, Outcome
 
 LARGEST = 20
 EXAMPLES = 10

@@ -1,6 +1,6 @@
 """The admin page that corrects an event (``points.corrections.event_correct``): thin, the service decides.
 
-Served at ``/admin/points/event/<id>/correct/`` (``points.correction_urls``), linked from the event's page.
+Served at ``/admin/points/event/<id>/correct/`` (``officials.correction_urls``), linked from the event's page.
 The attributes are typed fields generated from the event type's schema (``officials.attribute_forms``).
 """
 
@@ -13,11 +13,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import ApplicationError
 from officials.attribute_forms import attribute_fields, attribute_initial, attributes_from, field_for_error
-from officials.duties import holds
 from officials.labels import event_type_title
 from points.corrections import event_correct
-from points.exceptions import ApplicationError
+from points.duties import holds
 from points.models import Event
 
 PERMISSION = "appeals.correct_event"

@@ -1,6 +1,6 @@
 """URL of the correction page, included before the admin's own URLs."""
 from django.urls import path
 
-from points.correction_admin import admin_correct_view
+from officials.correction_admin import admin_correct_view
 
 urlpatterns = [path("<int:pk>/correct/", admin_correct_view, name="points_event_correct")]

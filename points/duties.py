@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from points.exceptions import Forbidden, InvalidState
+from core.exceptions import Forbidden, InvalidState
 
 ADJUSTMENT_EVENT_TYPE = "official_adjustment"
 _CACHE = "_duty_permissions"
@@ -48,10 +48,9 @@ def adjustment_officials(event) -> set[str]:
     """Usernames of the officials who proposed and approved the adjustment ``event`` records (empty if none)."""
     if event.event_type != ADJUSTMENT_EVENT_TYPE:
         return set()
-    from officials.models import AdjustmentProposal
-
-    proposal = (AdjustmentProposal.objects.filter(event_id=event.pk)
-                .select_related("proposed_by", "approved_by").first())
+    # The back office's four-eyes proposal that recorded the event, through its reverse relation: the
+    # officials app builds on this one.
+    proposal = getattr(event, "adjustment", None)
     if proposal is None:
         return set()
     return {user.get_username() for user in (proposal.proposed_by, proposal.approved_by) if user is not None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from rules.authoring.impact import Impact
+from authoring.impact import Impact
 
 
 @dataclass(frozen=True)

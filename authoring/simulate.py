@@ -1,7 +1,7 @@
 """``rules simulate``: replay the stored events under a draft policy and measure the impact. Writes nothing.
 
 For every enrolled citizen, the applied events (not enrolments) are replayed in report
-order through ``rules.authoring.replay`` on an unsaved copy of the citizen. The baseline is
+order through ``points.replay`` on an unsaved copy of the citizen. The baseline is
 the ledger as stored (what the policy in force and its predecessors gave); the draft score
 is the stored score plus, for every replayed event, the draft's entries minus the stored
 ones. That is exactly what ``publish --retroactive`` would write.
@@ -19,12 +19,12 @@ from contextlib import contextmanager
 
 from django.db import connection, connections, transaction
 
+from authoring.impact import Impact
 from citizens.models import Citizen
+from points.history import citizen_history, entry_rows, event_rows, grouped
 from points.models import Event
+from points.replay import CachedEvaluation, replay, scratch_citizen
 from points.services import ENROLMENT_EVENT_TYPE
-from rules.authoring.history import citizen_history, entry_rows, event_rows, grouped
-from rules.authoring.impact import Impact
-from rules.authoring.replay import CachedEvaluation, replay, scratch_citizen
 from rules.loader import policy_from_files
 from rules.policy import Policy
 

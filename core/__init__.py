@@ -1,0 +1,1 @@
+"""What every app shares, below them all: the errors that services raise."""
