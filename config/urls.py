@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", include("officials.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("", include("portal.urls")),  # last: the citizen's portal owns the site root
 ]
 
 handler500 = "config.errors.server_error"

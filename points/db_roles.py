@@ -54,6 +54,8 @@ PROTECTED = {
     )),
     "appeals_appealtransition": Protected(),
     "appeals_appealnotice": Protected(),
+    # The citizen's evidence files of an appeal: what was given stays given.
+    "appeals_evidence": Protected(),
     # Who read what, who did what in the admin.
     "audit_accesslog": Protected(),
     "django_admin_log": Protected(),
