@@ -179,3 +179,26 @@ def test_signing_in_drops_a_staff_login_in_the_same_browser(liu, official):
     assert client.get("/admin/").status_code == 200
     sign_in(client, liu)
     assert client.get("/admin/").status_code == 302
+
+
+def test_officials_print_an_activation_letter_that_signs_in(liu, django_user_model):
+    import subprocess
+
+    superuser = django_user_model.objects.create_superuser("boss", password="x-long-password-1")
+    staff = Client()
+    staff.force_login(superuser)
+    assert b"activation-letter" in staff.get("/admin/portal/signincode/").content
+    response = staff.post("/admin/portal/signincode/letter/", {"resident_id": liu.resident_id})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    row = SignInCode.objects.get(citizen=liu, channel="letter")
+    assert row.issued_by == "boss"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
+    code = re.search(rb"([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4})", text).group(1).decode()
+    assert Client().post("/sign-in/code/", {"resident_id": liu.resident_id, "code": code})["Location"] == "/record/"
+
+
+def test_only_permitted_staff_print_letters(liu, official):
+    staff = Client()
+    staff.force_login(official)
+    assert staff.post("/admin/portal/signincode/letter/", {"resident_id": liu.resident_id}).status_code == 403
+    assert not SignInCode.objects.exists()
