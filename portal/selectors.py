@@ -4,6 +4,7 @@ without that filter, so another person's id finds nothing (404)."""
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from rules.registry import current_policy
 
 # Entries whose moment is the event's: the rest (reversals, expiries, suspensions...) happen when made.
 _AT_OCCURRENCE = (LedgerEntry.Kind.OPENING, LedgerEntry.Kind.RULE)
+LINES_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,22 @@ class RecordLine:
     appeal_closed_on: datetime.date | None
 
 
-def record_context(*, citizen) -> dict:
-    """Everything the record page shows, in a fixed number of queries whatever the ledger's length."""
+def record_context(*, citizen, page=None) -> dict:
+    """Everything the record page shows, in a fixed number of queries whatever the ledger's length: the
+    chart from every entry (three columns each), the explained lines for one page of entries, newest first."""
     policy = current_policy()
-    entries = list(LedgerEntry.objects.filter(citizen=citizen).select_related("event", "event__agency", "reversed_by")
-                   .order_by("id"))
+    ledger = LedgerEntry.objects.filter(citizen=citizen)
+    history = score_history(list(ledger.order_by("id").values_list("id", "kind", "delta", "created_at",
+                                                                    "event__occurred_at")))
+    ledger_page = Paginator(ledger.select_related("event", "event__agency", "reversed_by").order_by("-id"),
+                            LINES_PER_PAGE).get_page(page)
     appeals = _latest_appeals(citizen)
     today = timezone.localdate()
-    lines = [_line(entry, policy, appeals, today) for entry in entries]
     return {
-        "lines": list(reversed(lines)),
+        "lines": [_line(entry, policy, appeals, today) for entry in ledger_page.object_list],
+        "ledger_page": ledger_page,
         "decisions": eligibility_all(citizen=citizen) if citizen.is_enrolled else [],
-        "chart": score_chart(points=score_history(entries), title=_("Your score by date of occurrence"),
+        "chart": score_chart(points=history, title=_("Your score by date of occurrence"),
                              bands=[(band.grade, band.min, band.max) for band in policy.grades], width=640),
         "grade_band": next((band for band in policy.grades if band.grade == citizen.grade), None),
         "policy_version": policy.version,
@@ -84,15 +90,15 @@ def _occurred_on(entry: LedgerEntry) -> datetime.date:
     return timezone.localdate(moment)
 
 
-def score_history(entries) -> list[tuple]:
-    """(moment, score) with every entry placed at its date of occurrence: a rule's points at the day the
-    event happened, a reversal or expiry on the day it was made. The score after each step is the sum
-    of the entries up to it in that order."""
-    steps = sorted(entries, key=lambda e: (e.event.occurred_at if e.kind in _AT_OCCURRENCE else e.created_at, e.pk))
+def score_history(rows) -> list[tuple]:
+    """(moment, score) from (id, kind, delta, created_at, event's occurred_at) rows, each entry placed
+    at its date of occurrence: a rule's points at the day the event happened, a reversal or expiry on
+    the day it was made. The score after each step is the sum of the entries up to it in that order."""
+    steps = sorted((occurred if kind in _AT_OCCURRENCE else created, pk, delta)
+                   for pk, kind, delta, created, occurred in rows)
     points, score = [], 0
-    for entry in steps:
-        score += entry.delta
-        moment = entry.event.occurred_at if entry.kind in _AT_OCCURRENCE else entry.created_at
+    for moment, _pk, delta in steps:
+        score += delta
         points.append((moment, score))
     return points
 

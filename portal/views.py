@@ -89,7 +89,8 @@ def sign_out_view(request):
 def record(request):
     _logged(request, "portal.record", _("my record"))
     return render(request, "portal/record.html", {"citizen": request.citizen,
-                                                  **selectors.record_context(citizen=request.citizen)})
+                                                  **selectors.record_context(citizen=request.citizen,
+                                                                              page=request.GET.get("page"))})
 
 
 @citizen_required

@@ -41,7 +41,7 @@ def test_record_read_is_access_logged_as_the_citizen(liu_client, liu):
 def test_chart_orders_by_date_of_occurrence(liu, agencies):
     earlier = report(liu, "blood_donation", "red_cross", days_ago=300)  # reported now, occurred long ago
     entries = list(LedgerEntry.objects.filter(citizen=liu).select_related("event").order_by("id"))
-    history = score_history(entries)
+    history = score_history([(e.pk, e.kind, e.delta, e.created_at, e.event.occurred_at) for e in entries])
     moments = [moment for moment, _score in history]
     assert moments == sorted(moments)
     donation = next(e for e in entries if e.event_id == earlier.pk)
@@ -87,3 +87,13 @@ def test_notices_list_and_preferences(liu_client, liu):
 def test_staff_links_on_every_page(client, db):
     html = client.get("/").content.decode()
     assert 'href="/admin/"' in html and 'href="/api/docs/"' in html
+
+
+def test_every_entry_is_reachable_page_by_page(liu_client, liu, monkeypatch):
+    from portal import selectors
+
+    monkeypatch.setattr(selectors, "LINES_PER_PAGE", 1)
+    newest, oldest = LedgerEntry.objects.filter(citizen=liu).order_by("-id")[:2]
+    first = liu_client.get("/record/").content.decode()
+    assert f'id="entry-{newest.pk}"' in first and f'id="entry-{oldest.pk}"' not in first and 'href="?page=2"' in first
+    assert f'id="entry-{oldest.pk}"' in liu_client.get("/record/?page=2").content.decode()
