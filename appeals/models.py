@@ -168,7 +168,8 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["appeal", "uploaded_at", "id"]
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
 
     def __str__(self):
         return f"{self.file_name} ({self.size} bytes) for appeal #{self.appeal_id}"

@@ -177,6 +177,8 @@ def citizen_accesses(*, citizen: Citizen, policy=None) -> list[AccessLine]:
 def _who(row: AccessLog, names: dict) -> str:
     if row.actor_kind == AccessLog.ActorKind.AGENCY:
         return names.get(row.actor, row.actor)
+    if row.actor_kind == AccessLog.ActorKind.CITIZEN:
+        return _("the citizen (own portal)")
     return _("official %(username)s") % {"username": row.actor}
 
 
@@ -261,6 +263,9 @@ def _appeal_text(appeal: Appeal, today: datetime.date) -> str:
     if appeal.state == Appeal.State.REJECTED:
         return (f"{filed}: rejected on {timezone.localdate(appeal.decided_at)} by {appeal.decided_by}. "
                 f"Reasons: {appeal.decision_reasons}" + _source_text(appeal, today))
+    if appeal.state == Appeal.State.WITHDRAWN:
+        return _("%(filed)s: withdrawn by the citizen on %(day)s.") % {
+            "filed": filed, "day": timezone.localdate(appeal.decided_at)} + _source_text(appeal, today)
     late = " The decision is overdue." if appeal.is_overdue(today) else ""
     return f"{filed}: {appeal.get_state_display()}; a decision is due by {appeal.deadline}.{late}" + _source_text(
         appeal, today)

@@ -97,3 +97,15 @@ def test_every_entry_is_reachable_page_by_page(liu_client, liu, monkeypatch):
     first = liu_client.get("/record/").content.decode()
     assert f'id="entry-{newest.pk}"' in first and f'id="entry-{oldest.pk}"' not in first and 'href="?page=2"' in first
     assert f'id="entry-{oldest.pk}"' in liu_client.get("/record/?page=2").content.decode()
+
+
+def test_the_statement_names_the_citizens_own_reads_and_a_withdrawal(liu_client, liu):
+    from appeals.services import appeal_file_by_citizen, appeal_withdraw, citizen_filer
+    from statements.selectors import citizen_statement
+
+    liu_client.get("/record/")
+    appeal = appeal_file_by_citizen(citizen=liu, event=liu.contested, grounds="Not mine.")
+    appeal_withdraw(appeal=appeal, by=citizen_filer(liu))
+    statement = citizen_statement(citizen=liu)
+    assert any(line.who == "the citizen (own portal)" for line in statement.accesses)
+    assert "withdrawn by the citizen on" in statement.appeals[0].text
