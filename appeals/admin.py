@@ -90,7 +90,7 @@ class EvidenceInline(admin.TabularInline):
         return format_html('<a class="evidence-download" href="{}">{}</a>', url, evidence.file_name)
 
     def has_view_permission(self, request, obj=None):
-        return holds(request.user, VIEW_PERMISSION)
+        return request.user.has_perm(VIEW_PERMISSION)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -143,7 +143,7 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
 
     def evidence_download(self, request, appeal_id, evidence_id):
         """One evidence file, to staff who may view appeals; the read is access-logged."""
-        if not holds(request.user, VIEW_PERMISSION):
+        if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied
         evidence = get_object_or_404(Evidence.objects.select_related("appeal__citizen"), pk=evidence_id,
                                      appeal_id=appeal_id)
