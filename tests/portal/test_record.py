@@ -62,6 +62,7 @@ def test_who_looked_lists_agencies_and_officials(liu_client, liu):
     access_log_record(actor="police", actor_kind="agency", citizen=liu, action="eligibility.read",
                       channel="api", purpose="business_licence")
     access_log_record(actor="official1", actor_kind="user", citizen=liu, action="statement.read", channel="admin")
+    liu_client.get("/record/")
     html = liu_client.get("/who-looked/").content.decode()
     assert "Suining County Public Security Bureau" in html and "official1" in html
     assert ">you<" not in html

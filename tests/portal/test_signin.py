@@ -202,3 +202,40 @@ def test_only_permitted_staff_print_letters(liu, official):
     staff.force_login(official)
     assert staff.post("/admin/portal/signincode/letter/", {"resident_id": liu.resident_id}).status_code == 403
     assert not SignInCode.objects.exists()
+
+
+def test_one_address_guessing_at_many_ids_is_locked(liu, other, settings):
+    settings.PORTAL_ADDRESS_FAILURE_LIMIT = 3
+    guesser = Client(REMOTE_ADDR="10.0.0.7")
+    for citizen in (liu, other, liu):
+        response = guesser.post("/sign-in/code/", {"resident_id": citizen.resident_id, "code": "123456"})
+        assert response.status_code == 400
+    locked = guesser.post("/sign-in/code/", {"resident_id": other.resident_id, "code": "123456"})
+    assert locked.status_code == 429 and error_of(locked)[0] == "locked_out"
+    # Another address is not locked out of Liu's ID by that guesser (2 failures < 5 for the ID).
+    request_code(Client(), liu)
+    assert Client().post("/sign-in/code/", {"resident_id": liu.resident_id,
+                                            "code": last_code(liu.email)})["Location"] == "/record/"
+
+
+def test_sessions_end_at_the_latest_after_the_maximum(liu_client, settings):
+    session = liu_client.session
+    data = session["portal_citizen"]
+    data["since"] -= settings.PORTAL_SESSION_MAX_SECONDS + 1  # active all along, but signed in too long ago
+    session["portal_citizen"] = data
+    session.save()
+    assert liu_client.get("/record/").status_code == 302
+
+
+def test_a_success_clears_earlier_failures(liu, settings):
+    client = Client()
+    request_code(client, liu)
+    code = last_code(liu.email)
+    for _ in range(settings.PORTAL_FAILURE_LIMIT - 1):
+        client.post("/sign-in/code/", {"code": "000000" if code != "000000" else "111111"})
+    assert client.post("/sign-in/code/", {"code": code}).status_code == 302
+    again = Client()
+    request_code(again, liu)
+    wrong = "000000" if last_code(liu.email) != "000000" else "111111"
+    for _ in range(2):  # a fresh count: after the success these are failures 1 and 2, not 5 and 6
+        assert again.post("/sign-in/code/", {"code": wrong}).status_code == 400
