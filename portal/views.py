@@ -20,6 +20,7 @@ from points.exceptions import ApplicationError
 from portal import selectors, signin
 from portal.forms import AppealForm, CodeForm, ContactPreferencesForm, ResidentIdForm, WithdrawForm
 from portal.session import citizen_required, sign_in, sign_out, signed_in_citizen
+from rules.registry import current_policy
 from statements.pdf import statement_pdf
 from statements.selectors import citizen_accesses, citizen_statement
 
@@ -114,7 +115,8 @@ def appeal_new(request, event_id):
     """Contest one event of the record, with grounds and evidence files."""
     event = selectors.own_event(citizen=request.citizen, event_id=event_id)
     form = AppealForm(request.POST or None, request.FILES or None)
-    context = {"event": event, "form": form}
+    spec = current_policy().event_types.get(event.event_type)
+    context = {"event": event, "form": form, "event_title": spec.title if spec else event.event_type}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
