@@ -35,6 +35,8 @@ def error_code(response):
 
 
 def test_file_an_appeal_with_evidence_and_follow_it(liu_client, liu, settings):
+    form = liu_client.get(f"/events/{liu.contested.pk}/appeal/")
+    assert form.status_code == 200 and b"Unpaid court judgment" in form.content
     response = file_appeal(liu_client, liu.contested, [upload("slip.pdf", PDF), upload("photo.png", PNG, "image/png")])
     assert response.status_code == 302
     appeal = Appeal.objects.get(event=liu.contested)
