@@ -2,6 +2,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -11,15 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appeals import services
+from appeals.evidence import evidence_path
 from appeals.forms import AppealDecisionForm, AppealFileForm
-from appeals.models import Appeal, AppealTransition
-from audit.admin_mixins import PersonReadsLogged
+from appeals.models import Appeal, AppealTransition, Evidence
+from audit.admin_mixins import PersonReadsLogged, admin_read_record
 from core.exceptions import ApplicationError
 from officials.admin_mixins import citizen_column
 from officials.labels import event_type_title
 from points.duties import holds
 
 FILE_PERMISSION = "appeals.add_appeal"
+VIEW_PERMISSION = "appeals.view_appeal"
 DECIDE_PERMISSION = "appeals.decide_appeal"
 DECISIONS = {
     "review": lambda appeal, reasons, by: services.appeal_start_review(appeal=appeal, reasons=reasons, by=by),
@@ -86,6 +89,31 @@ class TransitionInline(admin.TabularInline):
         return state_label(transition.to_state)
 
 
+class EvidenceInline(admin.TabularInline):
+    """The citizen's evidence files, each with a download link (served by ``evidence_download``)."""
+
+    model = Evidence
+    fields = ("file_link", "content_type", "size", "sha256", "uploaded_at", "uploaded_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("evidence files")
+
+    @admin.display(description=_("file"))
+    def file_link(self, evidence):
+        url = reverse("admin:appeals_evidence_download", args=[evidence.appeal_id, evidence.pk])
+        return format_html('<a class="evidence-download" href="{}">{}</a>', url, evidence.file_name)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(VIEW_PERMISSION)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Appeal)
 class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     list_display = ("id", citizen_column, "event_link", "state", "filed_on", "deadline_display", "decided_by")
@@ -97,7 +125,7 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
                        "source_answered_at", "source_answered_by", "source_reasons", "source_evidence",
                        "suspended_at", "decided_by", "decided_at", "decision_reasons", "policy_version")
     fields = readonly_fields
-    inlines = [TransitionInline]
+    inlines = [TransitionInline, EvidenceInline]
     change_form_template = "admin/appeals/appeal/change_form.html"
 
     @admin.display(description="event")
@@ -136,7 +164,22 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
-        return [path("<int:appeal_id>/decide/", decide, name="appeals_appeal_decide")] + super().get_urls()
+        download = self.admin_site.admin_view(self.evidence_download)
+        return [path("<int:appeal_id>/decide/", decide, name="appeals_appeal_decide"),
+                path("<int:appeal_id>/evidence/<int:evidence_id>/", download, name="appeals_evidence_download"),
+                ] + super().get_urls()
+
+    def evidence_download(self, request, appeal_id, evidence_id):
+        """One evidence file, to staff who may view appeals; the read is access-logged."""
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied
+        evidence = get_object_or_404(Evidence.objects.select_related("appeal__citizen"), pk=evidence_id,
+                                     appeal_id=appeal_id)
+        admin_read_record(request, citizen=evidence.appeal.citizen, action="appeal.evidence",
+                          purpose=_("evidence %(id)s of appeal %(appeal)s") % {"id": evidence.pk,
+                                                                               "appeal": appeal_id})
+        return FileResponse(open(evidence_path(evidence), "rb"), as_attachment=True, filename=evidence.file_name,
+                            content_type=evidence.content_type)
 
     def add_view(self, request, form_url="", extra_context=None):
         """File an appeal on the citizen's behalf (appeals.services.appeal_file)."""

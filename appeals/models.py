@@ -26,10 +26,12 @@ class Appeal(models.Model):
         ESCALATED = "escalated", _("escalated: a deadline passed, deduction suspended")
         UPHELD = "upheld", _("upheld")
         REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn by the citizen")
 
     class Channel(models.TextChoices):
         ADMIN = "admin", _("filed by an official (admin)")
         API = "api", _("filed through the API")
+        PORTAL = "portal", _("filed by the citizen (portal)")
 
     class Claim(models.TextChoices):
         WRONG = "wrong", _("the record is wrong")
@@ -89,7 +91,8 @@ class Appeal(models.Model):
             models.CheckConstraint(
                 name="appeal_decision_complete",
                 condition=Q(state__in=OPEN, decided_at__isnull=True)
-                | (Q(state__in=["upheld", "rejected"], decided_at__isnull=False) & ~Q(decision_reasons="")),
+                | (Q(state__in=["upheld", "rejected", "withdrawn"], decided_at__isnull=False)
+                   & ~Q(decision_reasons="")),
             ),
             # Separation of duties (points.duties): whoever files an appeal does not decide it.
             models.CheckConstraint(name="appeal_decider_is_not_filer", condition=~Q(decided_by=F("filed_by"))),
@@ -130,3 +133,30 @@ class AppealTransition(models.Model):
 
     def __str__(self):
         return f"{self.from_state or 'new'} → {self.to_state} by {self.by}"
+
+
+class Evidence(models.Model):
+    """One file the citizen gave with an appeal (PDF, JPEG or PNG, its type read from its content).
+
+    The bytes live under ``settings.EVIDENCE_ROOT`` (outside the web root) as ``stored_name``; only
+    the citizen's portal and the appeals admin serve them, each after checking who asks.
+    """
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="evidence_files",
+                               verbose_name=_("appeal"))
+    file_name = models.CharField(_("file name"), max_length=200,
+                                 help_text=_("The name the file had on the citizen's device."))
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    stored_name = models.CharField(_("stored name"), max_length=100, unique=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150)
+
+    class Meta:
+        ordering = ["appeal", "uploaded_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.size} bytes) for appeal #{self.appeal_id}"

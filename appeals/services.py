@@ -265,3 +265,63 @@ def _move(appeal: Appeal, state: str, by: str, now, reasons: str, fields=()) -> 
 def _transition(appeal, from_state, to_state, by, at, reasons) -> AppealTransition:
     return AppealTransition.objects.create(appeal=appeal, from_state=from_state, to_state=to_state, by=by,
                                            at=at, reasons=reasons)
+
+
+# --- The citizen's own filing and withdrawal (the portal) -----------------------------------------
+
+
+def citizen_filer(citizen) -> str:
+    """How a citizen is named as the filer of their own appeal (never a staff username: those have no ':')."""
+    from citizens.masking import mask_resident_id
+
+    return f"citizen:{mask_resident_id(citizen.resident_id)}"
+
+
+def appeal_file_by_citizen(*, citizen, event: Event, grounds: str, claim: str = Appeal.Claim.WRONG, files=(),
+                           now: datetime.datetime | None = None) -> Appeal:
+    """The citizen files an appeal against an event of their own record, with evidence files.
+
+    Every file is checked (``appeals.evidence``) before anything is written, and the appeal, its
+    evidence rows and files are written together or not at all. Past the citizen's window
+    (``citizen_filing_days``) only an official can accept a late appeal, with a written reason.
+    """
+    from appeals.evidence import evidence_check, evidence_store
+
+    now = now or timezone.now()
+    if event.citizen_id != citizen.pk:
+        raise NotFound(_("No such entry on your record."))
+    checked = evidence_check(files)
+    window_end = timezone.localdate(event.reported_at) + datetime.timedelta(days=current_policy().citizen_filing_days)
+    if timezone.localdate(now) > window_end:
+        raise ValidationFailed(
+            _("Your time to appeal this entry ended on %(day)s. The district office can still accept a late appeal "
+              "if you give a reason: please contact them.") % {"day": window_end.isoformat()},
+            field_errors={"event": ["late"]})
+    by = citizen_filer(citizen)
+    with transaction.atomic():
+        appeal = appeal_file(event=event, grounds=grounds, by=by, channel=Appeal.Channel.PORTAL, now=now,
+                             claim=claim, evidence=[upload.name[:500] for upload, _kind in checked])
+        evidence_store(appeal=appeal, checked=checked, by=by, now=now)
+    return appeal
+
+
+def appeal_withdraw(*, appeal: Appeal, by: str, reasons: str = "", now: datetime.datetime | None = None) -> Appeal:
+    """The citizen withdraws their open appeal: the record stands as it was reported. A deduction that
+    a missed deadline suspended counts again (as when an appeal is rejected)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("event").get(pk=appeal.pk)
+        if not appeal.is_open:
+            raise InvalidState(_("Appeal #%(id)s is %(state)s; only an open appeal can be withdrawn.")
+                               % {"id": appeal.pk, "state": appeal.get_state_display()}, extra={"state": appeal.state})
+        reasons = _("Withdrawn by the citizen. %(reasons)s") % {"reasons": (reasons or "").strip()}
+        event = appeal.event
+        if appeal.suspended_at is not None and event.status == Event.Status.APPLIED:
+            event_reinstate(event=event, now=now, reason=_(
+                "Appeal #%(id)s withdrawn by the citizen; the deduction suspended on %(day)s counts again.") % {
+                "id": appeal.pk, "day": timezone.localdate(appeal.suspended_at).isoformat()})
+        appeal.decided_at, appeal.decision_reasons = now, reasons.strip()
+        appeal = _move(appeal, State.WITHDRAWN, by, now, appeal.decision_reasons,
+                       fields=["decided_at", "decision_reasons"])
+        signals.appeal_decided.send(sender=Appeal, appeal=appeal, at=now)
+    return appeal

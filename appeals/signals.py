@@ -13,5 +13,5 @@ appeal_filed = Signal()
 # queue. Also sends ``reasons`` (which deadline, and that the deduction is suspended).
 appeal_escalated = Signal()
 
-# The appeal was upheld or rejected; its written reasons are ``appeal.decision_reasons``.
+# The appeal was upheld, rejected or withdrawn by the citizen; its written reasons are ``appeal.decision_reasons``.
 appeal_decided = Signal()

@@ -11,10 +11,12 @@ class AccessLog(models.Model):
     class ActorKind(models.TextChoices):
         AGENCY = "agency", _("agency")
         USER = "user", _("official")
+        CITIZEN = "citizen", _("the citizen")
 
     class Channel(models.TextChoices):
         API = "api", _("API")
         ADMIN = "admin", _("admin")
+        PORTAL = "portal", _("citizen's portal")
 
     actor = models.CharField(_("actor"), max_length=150, help_text=_("Agency code or username."))
     actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "officials",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -334,3 +335,24 @@ DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
 # Refuse to use a default connection that logs in as a superuser or as the owner of the tables.
 # config.settings_production turns it on; migrations run with DATABASE_ROLE=owner.
 DATABASE_REFUSE_PRIVILEGED = False
+
+# --- The citizen's portal (portal/, docs/citizens.md) -----------------------------------------
+# Sign-in codes: how long one works, how many wrong tries end it, how many a person may ask for per
+# window, and the lockout: that many wrong codes for one resident ID (from any address) or from one
+# address (for any ID) within the window lock further tries until the window after the last one ends.
+PORTAL_CODE_SECONDS = int(os.environ.get("PORTAL_CODE_SECONDS", "300"))
+PORTAL_CODE_MAX_TRIES = int(os.environ.get("PORTAL_CODE_MAX_TRIES", "5"))
+PORTAL_CODE_REQUESTS = int(os.environ.get("PORTAL_CODE_REQUESTS", "3"))
+PORTAL_FAILURE_LIMIT = int(os.environ.get("PORTAL_FAILURE_LIMIT", "5"))
+PORTAL_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PORTAL_ADDRESS_FAILURE_LIMIT", "20"))
+PORTAL_LOCKOUT_MINUTES = int(os.environ.get("PORTAL_LOCKOUT_MINUTES", "15"))
+# A printed activation letter's code works this many days (once).
+PORTAL_LETTER_CODE_DAYS = int(os.environ.get("PORTAL_LETTER_CODE_DAYS", "30"))
+# A citizen's session ends after this long without a request, and at the latest this long after sign-in.
+PORTAL_SESSION_IDLE_SECONDS = int(os.environ.get("PORTAL_SESSION_IDLE_SECONDS", "900"))
+PORTAL_SESSION_MAX_SECONDS = int(os.environ.get("PORTAL_SESSION_MAX_SECONDS", str(4 * 3600)))
+# Evidence files of appeals: outside the web root (never under STATIC_ROOT), served only through
+# portal.views / the appeals admin after an owner or staff check.
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", BASE_DIR / "var" / "evidence"))
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+EVIDENCE_MAX_FILES = int(os.environ.get("EVIDENCE_MAX_FILES", "5"))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     # POST /i18n/setlang/ {language, next}: the language switcher (templates/i18n/language_switcher.html).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.urls")),  # last: the citizen's portal owns the site root
 ]
 
 handler500 = "config.errors.server_error"

@@ -90,6 +90,11 @@ def appeal_decided(appeal) -> tuple[str, str]:
         outcome = _("Your appeal against event #%(event)s was upheld on %(decided)s: the event is void and its "
                     "points are restored (a separate notice shows your new score).") % values
         next_step = office()
+    elif appeal.state == appeal.State.WITHDRAWN:
+        subject_text = _("You withdrew your appeal #%(appeal)s") % values
+        outcome = _("You withdrew your appeal against event #%(event)s on %(decided)s; the record stands as "
+                    "reported.") % values
+        next_step = office()
     else:
         subject_text = _("Your appeal #%(appeal)s was rejected") % values
         outcome = _("Your appeal against event #%(event)s was rejected on %(decided)s; the record stands.") % values

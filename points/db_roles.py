@@ -53,6 +53,8 @@ PROTECTED = {
         "source_answered_by", "source_reasons", "source_evidence", "suspended_at",
     )),
     "appeals_appealtransition": Protected(),
+    # The citizen's evidence files of an appeal: what was given stays given.
+    "appeals_evidence": Protected(),
     # Who read what, who did what in the admin.
     "audit_accesslog": Protected(),
     "django_admin_log": Protected(),

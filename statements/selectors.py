@@ -176,6 +176,8 @@ def citizen_accesses(*, citizen: Citizen, policy=None) -> list[AccessLine]:
 def _who(row: AccessLog, names: dict) -> str:
     if row.actor_kind == AccessLog.ActorKind.AGENCY:
         return names.get(row.actor, row.actor)
+    if row.actor_kind == AccessLog.ActorKind.CITIZEN:
+        return _("the citizen (own portal)")
     return _("official %(username)s") % {"username": row.actor}
 
 
@@ -220,6 +222,9 @@ def _appeal_text(appeal: Appeal, today: datetime.date) -> str:
     elif appeal.state == Appeal.State.REJECTED:
         text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: rejected on %(decided)s by %(by)s. "
                  "Reasons: %(reasons)s") % values
+    elif appeal.state == Appeal.State.WITHDRAWN:
+        text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: withdrawn by the citizen on "
+                 "%(decided)s.") % values
     else:
         text = _("Appeal %(appeal)s against event %(event)s, filed %(filed)s: %(state)s; a decision is due by "
                  "%(deadline)s.") % values

@@ -13,15 +13,18 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from appeals.evidence import evidence_store
 from appeals.services import appeal_file
 from audit.services import access_log_record
 from citizens.models import Citizen
 from officials.services import adjustment_propose
 from points.models import Agency, Event
+from portal.signin import letter_code_issue
 from tests.fixtures.admin import make_citizen, make_user, report
 
 ROLES = ("official", "auditor", "policy_author", "staff_no_group", "superuser", "non_staff", "anonymous")
@@ -67,6 +70,12 @@ TABLE = {
     ("appeals.appeal", "changelist"): READ_RECORDS, ("appeals.appeal", "change"): READ_RECORDS,
     ("appeals.appeal", "add"): OFFICIALS_ACT, ("appeals.appeal", "action:delete_selected"): NOT_OFFERED,
     ("appeals.appeal", "url:appeals_appeal_decide"): OFFICIALS_ACT,
+    ("appeals.appeal", "url:appeals_evidence_download"): READ_RECORDS,
+    # The citizen's portal: sign-in codes are listed (never their hashes) and letters printed by superusers.
+    ("portal.signincode", "changelist"): ACCOUNTS, ("portal.signincode", "add"): NOBODY,
+    ("portal.signincode", "change"): ACCOUNTS,
+    ("portal.signincode", "action:delete_selected"): (403, 403, 403, 403, "-", 302, 302),
+    ("portal.signincode", "url:portal_activation_letter"): ACCOUNTS,
     ("notices.notice", "changelist"): READ_RECORDS, ("notices.notice", "change"): READ_RECORDS,
     ("notices.notice", "add"): NOBODY, ("notices.notice", "action:delete_selected"): NOT_OFFERED,
     ("notices.notice", "action:resend"): ("run", "-", 403, 403, "-", 302, 302),
@@ -138,7 +147,7 @@ def test_the_table_lists_exactly_the_admin_screens_actions_and_views():
 
 
 @pytest.fixture
-def scene(roles, agencies, settings):
+def scene(roles, agencies, settings, tmp_path):
     """One object of every registered model, a user per role, and a logged-in client per role."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     users = {role: make_user(role, GROUPS.get(role), staff=role != "non_staff", superuser=role == "superuser")
@@ -149,6 +158,10 @@ def scene(roles, agencies, settings):
     event = report(citizen)
     contested = report(citizen, days_ago=20)
     appeal = appeal_file(event=contested, grounds="Not me.", by="legal-aid")
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    evidence = evidence_store(appeal=appeal, checked=[(SimpleUploadedFile("slip.pdf", b"%PDF-1.4"), "application/pdf")],
+                              by="legal-aid", now=appeal.filed_at)[0]
+    letter_code_issue(citizen=citizen, by="superuser")
     proposal = adjustment_propose(citizen=citizen, points=10, reason="Court confirmed payment", user=proposer)
     access_log_record(actor="auditor", actor_kind="user", citizen=citizen, action="citizen.view", channel="admin",
                       path="/admin/")
@@ -162,7 +175,7 @@ def scene(roles, agencies, settings):
         clients[role] = Client()
         clients[role].force_login(users[role])  # axes counts password logins against a request
     return {"users": users, "objects": objects, "clients": clients, "citizen": citizen, "event": event,
-            "appeal": appeal, "proposal": proposal}
+            "appeal": appeal, "proposal": proposal, "evidence": evidence}
 
 
 def _sign_in_records(user):
@@ -200,6 +213,9 @@ def _custom(name, scene) -> tuple[str, str, dict]:
                                                   args=[Agency.objects.get(code="licensing").pk]), {}),
         "points_event_retract": ("get", reverse("admin:points_event_retract", args=[event]), {}),
         "appeals_appeal_decide": ("get", reverse("admin:appeals_appeal_decide", args=[scene["appeal"].pk]), {}),
+        "appeals_evidence_download": ("get", reverse("admin:appeals_evidence_download",
+                                                     args=[scene["appeal"].pk, scene["evidence"].pk]), {}),
+        "portal_activation_letter": ("get", reverse("admin:portal_activation_letter"), {}),
         "officials_adjustmentproposal_approve": ("post", reverse("admin:officials_adjustmentproposal_approve",
                                                                  args=[scene["proposal"].pk]), {}),
         "officials_adjustmentproposal_reject": ("get", reverse("admin:officials_adjustmentproposal_reject",

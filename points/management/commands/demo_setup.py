@@ -26,3 +26,16 @@ class Command(BaseCommand):
             f"\n  Admin:    http://{host}/admin/\n  Login:    admin\n  Password: {result['password']}\n"
             f"  API docs: http://{host}/api/docs/ (tokens: manage.py rotate_token police)\n"
         ))
+        self._citizen_login(host)
+
+    def _citizen_login(self, host):
+        """A demo resident ID to sign in to the portal with, and where its one-time code will appear."""
+        from portal.signin import code_channel
+
+        demo = Citizen.objects.filter(score__isnull=False).exclude(email="").order_by("pk").first()
+        if demo is None:
+            return
+        where = {"email": "emailed: see the newest file in mail/",
+                 "sms": "sent by SMS: printed in this console"}[code_channel(demo)]
+        self.stdout.write(self.style.SUCCESS(
+            f"  Citizen:  http://{host}/  resident ID {demo.resident_id} (the one-time code is {where})\n"))
