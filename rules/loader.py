@@ -3,6 +3,7 @@
 Every file is read and checked, every problem collected, and either a complete Policy
 comes back or a PolicyError listing each problem as ``file:line:col: error: message [rule]``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
+
+from django.utils.translation import gettext
 
 from rules.errors import PolicyError, Problem
 from rules.loading.events import EventsSection, load_events
@@ -30,12 +33,14 @@ def load_policy(directory: Path | str) -> Policy:
     problems: list[Problem] = []
     files: dict[str, str] = {}
     if not directory.is_dir():
-        raise PolicyError([Problem(str(directory), 1, 1, "error", "policy directory not found")])
+        raise PolicyError([Problem(str(directory), 1, 1, "error", gettext("policy directory not found"))])
     for path in sorted(directory.glob("*.yaml")):
         try:
             files[path.name] = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(path.name, 1, 1, "error", f"not UTF-8 text: {exc.reason}"))
+            problems.append(
+                Problem(path.name, 1, 1, "error", gettext("not UTF-8 text: %(reason)s") % {"reason": exc.reason})
+            )
     return _load(files, directory, problems, True)
 
 
@@ -59,14 +64,13 @@ def policy_version(files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _load(files: dict[str, str], directory: Path | None, problems: list[Problem],
-          require_translations: bool) -> Policy:
+def _load(files: dict[str, str], directory: Path | None, problems: list[Problem], require_translations: bool) -> Policy:
     for name in sorted(set(files) - set(POLICY_FILES)):
-        message = f"unexpected policy file (expected: {', '.join(POLICY_FILES)})"
+        message = gettext("unexpected policy file (expected: %(files)s)") % {"files": ", ".join(POLICY_FILES)}
         problems.append(Problem(name, 1, 1, "error", message))
     for name in POLICY_FILES:
         if name not in files and not any(p.file == name for p in problems):
-            problems.append(Problem(name, 1, 1, "error", "policy file missing"))
+            problems.append(Problem(name, 1, 1, "error", gettext("policy file missing")))
     roots = {name: _compose(name, files.get(name), problems) for name in POLICY_FILES}
     section = partial(_section, roots=roots, problems=problems, require_translations=require_translations)
     events = section(load_events, "events.yaml") or EventsSection()
@@ -120,12 +124,20 @@ def _overlap_warnings(rules: dict[str, Rule]) -> list[Problem]:
     for index, later in enumerate(ordered):
         for earlier in ordered[:index]:
             if earlier.event_type == later.event_type and _may_overlap(earlier, later):
-                warnings.append(Problem(
-                    later.file, later.line, 1, "warning",
-                    f"rules {earlier.id} and {later.id} can both apply to one '{later.event_type}' event, "
-                    "and then both count; make their conditions exclusive if only one should",
-                    later.id,
-                ))
+                warnings.append(
+                    Problem(
+                        later.file,
+                        later.line,
+                        1,
+                        "warning",
+                        gettext(
+                            "rules %(id)s and %(id2)s can both apply to one '%(event_type)s' event, and then "
+                            "both count; make their conditions exclusive if only one should"
+                        )
+                        % {"id": earlier.id, "id2": later.id, "event_type": later.event_type},
+                        later.id,
+                    )
+                )
     return warnings
 
 

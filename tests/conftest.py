@@ -31,6 +31,17 @@ def _english_unless_asked():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """LocaleMiddleware activates the language a request asked for and leaves it active in the thread:
+    without this, a test's Accept-Language would decide the next test's language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_published_version_checks():
     """The published-version check (rules/apps.py) queries the database once a second; tests that

@@ -1,4 +1,5 @@
 """events.yaml: the agencies and the event types they may report, with attribute schemas."""
+
 from __future__ import annotations
 
 import re
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import yaml
+from django.utils.translation import gettext
 
 from rules.loading.reader import FileReader, type_name
 from rules.policy import AttributeSpec, EventType, Lift
@@ -34,7 +36,10 @@ def load_events(reader: FileReader, root) -> EventsSection:
     lifts: dict = {}  # event type name -> the Fields of its 'lifts' mapping, for located errors
     for name, (key_node, node) in (types.entries if types else {}).items():
         if not NAME.match(name):
-            reader.report(key_node, f"event type name '{name}' must be lower_case letters, digits and _")
+            reader.report(
+                key_node,
+                gettext("event type name '%(name)s' must be lower_case letters, digits and _") % {"name": name},
+            )
             continue
         event_type = _event_type(reader, name, node, section.agencies, lifts)
         if event_type is not None:
@@ -46,9 +51,12 @@ def load_events(reader: FileReader, root) -> EventsSection:
 def _agencies(reader: FileReader, node) -> dict[str, Text]:
     agencies = reader.mapping(node, "agencies") if node is not None else None
     result: dict[str, Text] = {}
-    for code in (agencies.entries if agencies else {}):
+    for code in agencies.entries if agencies else {}:
         if not NAME.match(code):
-            reader.report(agencies.entries[code][0], f"agency code '{code}' must be lower_case letters, digits and _")
+            reader.report(
+                agencies.entries[code][0],
+                gettext("agency code '%(code)s' must be lower_case letters, digits and _") % {"code": code},
+            )
         else:
             result[code] = agencies.translated(code)
     return result
@@ -64,9 +72,9 @@ def _event_type(reader: FileReader, name: str, node, agencies: dict[str, str], l
     reported_by = [code for code, item in listed or [] if _agency_ok(fields, code, item, agencies)]
     where = fields.value_node("reported_by")
     if system and listed:
-        fields.error(where, f"system event type '{name}' must have reported_by: []")
+        fields.error(where, gettext("system event type '%(name)s' must have reported_by: []") % {"name": name})
     elif not system and listed == []:
-        fields.error(where, f"nobody may report event type '{name}': name an agency")
+        fields.error(where, gettext("nobody may report event type '%(name)s': name an agency") % {"name": name})
     attributes = _attributes(reader, name, fields.value_node("attributes"))
     return EventType(
         name=name,
@@ -104,23 +112,35 @@ def _check_lifts(lifts: dict, event_types: dict[str, EventType]) -> None:
             continue
         lift = event_type.lifts
         if lift.event_type == event_type.name:
-            where.error(where.value_node("event_type"), f"event type '{event_type.name}' cannot lift itself")
+            where.error(
+                where.value_node("event_type"),
+                gettext("event type '%(name)s' cannot lift itself") % {"name": event_type.name},
+            )
         elif lift.event_type not in event_types:
-            where.error(where.value_node("event_type"), f"'{event_type.name}' lifts unknown event type "
-                                                        f"'{lift.event_type}'")
+            where.error(
+                where.value_node("event_type"),
+                gettext("'%(name)s' lifts unknown event type '%(event_type)s'")
+                % {"name": event_type.name, "event_type": lift.event_type},
+            )
         attribute = event_type.attributes.get(lift.date_attribute)
         if attribute is None or attribute.type != "date" or not attribute.required:
-            where.error(where.value_node("date_attribute"),
-                        f"date_attribute '{lift.date_attribute}' must be a required date attribute of "
-                        f"'{event_type.name}'")
+            where.error(
+                where.value_node("date_attribute"),
+                gettext("date_attribute '%(date_attribute)s' must be a required date attribute of '%(name)s'")
+                % {"date_attribute": lift.date_attribute, "name": event_type.name},
+            )
 
 
 def _agency_ok(fields, code: str, item, agencies: dict[str, str]) -> bool:
     if not NAME.match(code):
-        fields.error(item, f"agency code '{code}' must be lower_case letters, digits and _")
+        fields.error(item, gettext("agency code '%(code)s' must be lower_case letters, digits and _") % {"code": code})
         return False
     if code not in agencies:
-        fields.error(item, f"unknown agency '{code}' (declared agencies: {', '.join(agencies) or 'none'})")
+        fields.error(
+            item,
+            gettext("unknown agency '%(code)s' (declared agencies: %(agencies)s)")
+            % {"code": code, "agencies": ", ".join(agencies) or "none"},
+        )
         return False
     return True
 
@@ -132,11 +152,19 @@ def _attributes(reader: FileReader, event_name: str, node) -> dict[str, Attribut
     if mapping is None:
         return {}
     if len(mapping.entries) > MAX_ATTRIBUTES:
-        mapping.error(node, f"event type '{event_name}' has more than {MAX_ATTRIBUTES} attributes")
+        mapping.error(
+            node,
+            gettext("event type '%(event_name)s' has more than %(limit)s attributes")
+            % {"event_name": event_name, "limit": MAX_ATTRIBUTES},
+        )
     result = {}
     for attr_name, (key_node, attr_node) in mapping.entries.items():
         if not NAME.match(attr_name):
-            reader.report(key_node, f"attribute name '{attr_name}' must be lower_case letters, digits and _")
+            reader.report(
+                key_node,
+                gettext("attribute name '%(attr_name)s' must be lower_case letters, digits and _")
+                % {"attr_name": attr_name},
+            )
             continue
         spec = _attribute(reader, event_name, attr_name, attr_node)
         if spec is not None:
@@ -153,7 +181,10 @@ def _attribute(reader: FileReader, event_name: str, name: str, node) -> Attribut
     if kind is None:
         return None
     if kind not in VALUE_TYPES:
-        fields.error(fields.value_node("type"), f"unknown type '{kind}' (types: {', '.join(VALUE_TYPES)})")
+        fields.error(
+            fields.value_node("type"),
+            gettext("unknown type '%(kind)s' (types: %(types)s)") % {"kind": kind, "types": ", ".join(VALUE_TYPES)},
+        )
         return None
     low, high = _bounds(fields, kind)
     return AttributeSpec(
@@ -171,13 +202,17 @@ def _bounds(fields, kind: str) -> tuple:
     if kind not in ("int", "float"):
         for key in ("min", "max"):
             if fields.has(key):
-                fields.error(fields.value_node(key), f"'{key}' applies only to int and float attributes")
+                fields.error(
+                    fields.value_node(key), gettext("'%(key)s' applies only to int and float attributes") % {"key": key}
+                )
         return None, None
     kinds = (int,) if kind == "int" else (int, float)
     low = fields.get("min", kinds, "a number")
     high = fields.get("max", kinds, "a number")
     if low is not None and high is not None and low > high:
-        fields.error(fields.value_node("max"), f"max ({high}) is below min ({low})")
+        fields.error(
+            fields.value_node("max"), gettext("max (%(high)s) is below min (%(low)s)") % {"high": high, "low": low}
+        )
     return low, high
 
 
@@ -186,14 +221,18 @@ def _choices(fields, kind: str) -> tuple | None:
     if node is None:
         return None
     if kind not in ("str", "int"):
-        fields.error(node, "'choices' applies only to str and int attributes")
+        fields.error(node, gettext("'choices' applies only to str and int attributes"))
         return None
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        fields.error(node, "'choices' must be a non-empty list")
+        fields.error(node, gettext("'choices' must be a non-empty list"))
         return None
     values = [(fields.reader.value(item), item) for item in node.value]
     wanted = str if kind == "str" else int
     for value, item in values:
         if type(value) is not wanted:
-            fields.error(item, f"choice {value!r} is {type_name(value)}, but the attribute is {kind}")
+            fields.error(
+                item,
+                gettext("choice %(value)r is %(value_type)s, but the attribute is %(kind)s")
+                % {"value": value, "value_type": type_name(value), "kind": kind},
+            )
     return tuple(v for v, _ in values)

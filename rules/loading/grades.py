@@ -9,6 +9,7 @@ official's written reason).
 ``holidays``: public holidays (non-working, besides Saturdays and Sundays); ``working_days``:
 weekend days that are working days (the adjusted working days 调休). See ``rules.calendar``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from django.utils.translation import gettext
 
 from rules.loading.reader import FileReader
 from rules.policy import GradeBand
@@ -52,7 +54,7 @@ def load_grades(reader: FileReader, root) -> GradesSection:
     for name, default in DEADLINES.items():
         days = top.integer(name, default)
         if days < 1:
-            top.error(top.value_node(name), f"'{name}' must be at least 1")
+            top.error(top.value_node(name), gettext("'%(name)s' must be at least 1") % {"name": name})
         setattr(section, name, days)
     _check_limits(top, section)
     _calendar(reader, top, section)
@@ -106,16 +108,22 @@ def _dates(reader: FileReader, top, key: str) -> dict:
 def _check_limits(top, section: GradesSection) -> None:
     low, high, start = section.floor, section.ceiling, section.starting_points
     if low is not None and high is not None and low >= high:
-        top.error(top.value_node("ceiling"), f"ceiling ({high}) must be above floor ({low})")
+        top.error(
+            top.value_node("ceiling"),
+            gettext("ceiling (%(high)s) must be above floor (%(low)s)") % {"high": high, "low": low},
+        )
     elif (low is not None and start < low) or (high is not None and start > high):
-        top.error(top.value_node("starting_points"), f"starting_points ({start}) lies outside floor..ceiling")
+        top.error(
+            top.value_node("starting_points"),
+            gettext("starting_points (%(start)s) lies outside floor..ceiling") % {"start": start},
+        )
 
 
 def _bands(reader: FileReader, node) -> list[GradeBand]:
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        reader.report(node, "'grades' must be a non-empty list of bands, best grade first")
+        reader.report(node, gettext("'grades' must be a non-empty list of bands, best grade first"))
         return []
     bands = []
     for item in node.value:
@@ -125,12 +133,16 @@ def _bands(reader: FileReader, node) -> list[GradeBand]:
         fields.expect(("grade",), ("min", "max"))
         grade = fields.text("grade")
         if grade is not None and not GRADE.match(grade):
-            fields.error(fields.value_node("grade"), f"grade '{grade}' must be a capital letter such as A")
+            fields.error(
+                fields.value_node("grade"),
+                gettext("grade '%(grade)s' must be a capital letter such as A") % {"grade": grade},
+            )
             continue
         if grade is not None:
             line = item.start_mark.line + 1
-            bands.append(GradeBand(grade, fields.optional_integer("min"), fields.optional_integer("max"),
-                                   reader.file, line))
+            bands.append(
+                GradeBand(grade, fields.optional_integer("min"), fields.optional_integer("max"), reader.file, line)
+            )
     return bands
 
 
@@ -141,29 +153,54 @@ def _check_bands(reader: FileReader, node, section: GradesSection) -> None:
     for band in bands:
         where = (band.line, 1)
         if band.grade in seen:
-            reader.report(where, f"grade '{band.grade}' is listed twice")
+            reader.report(where, gettext("grade '%(grade)s' is listed twice") % {"grade": band.grade})
         seen.add(band.grade)
         if band.min is not None and band.max is not None and band.min > band.max:
-            reader.report(where, f"grade {band.grade}: min {band.min} is above max {band.max}")
+            reader.report(
+                where,
+                gettext("grade %(grade)s: min %(min)s is above max %(max)s")
+                % {"grade": band.grade, "min": band.min, "max": band.max},
+            )
     for upper, lower in zip(bands, bands[1:], strict=False):
         _check_neighbours(reader, upper, lower)
     if not bands:
         return
     best, worst = bands[0], bands[-1]
     if best.max is not None and (section.ceiling is None or best.max < section.ceiling):
-        reader.report((best.line, 1), f"grade {best.grade} must have no max (higher scores have no grade)")
+        reader.report(
+            (best.line, 1),
+            gettext("grade %(grade)s must have no max (higher scores have no grade)") % {"grade": best.grade},
+        )
     if worst.min is not None and (section.floor is None or worst.min > section.floor):
-        reader.report((worst.line, 1), f"grade {worst.grade} must have no min (lower scores have no grade)")
+        reader.report(
+            (worst.line, 1),
+            gettext("grade %(grade)s must have no min (lower scores have no grade)") % {"grade": worst.grade},
+        )
 
 
 def _check_neighbours(reader: FileReader, upper: GradeBand, lower: GradeBand) -> None:
     where = (lower.line, 1)
     if upper.min is None or lower.max is None:
-        reader.report(where, f"grades {upper.grade} and {lower.grade} overlap: only the best grade may "
-                             "lack a max and only the worst may lack a min")
+        reader.report(
+            where,
+            gettext(
+                "grades %(grade)s and %(grade2)s overlap: only the best grade may lack a max and only the "
+                "worst may lack a min"
+            )
+            % {"grade": upper.grade, "grade2": lower.grade},
+        )
     elif lower.max >= upper.min:
-        reader.report(where, f"grades {upper.grade} and {lower.grade} overlap or are out of order: "
-                             f"{lower.grade} max {lower.max} is not below {upper.grade} min {upper.min}")
+        reader.report(
+            where,
+            gettext(
+                "grades %(grade)s and %(grade2)s overlap or are out of order: %(grade2)s max %(max)s is not "
+                "below %(grade)s min %(min)s"
+            )
+            % {"grade": upper.grade, "grade2": lower.grade, "max": lower.max, "min": upper.min},
+        )
     elif lower.max + 1 != upper.min:
-        reader.report(where, f"gap between grades {upper.grade} and {lower.grade}: "
-                             f"scores {lower.max + 1}..{upper.min - 1} have no grade")
+        reader.report(
+            where,
+            gettext("gap between grades %(grade)s and %(grade2)s: scores %(max_1)s..%(min_1)s have no grade")
+            % {"grade": upper.grade, "grade2": lower.grade, "max_1": lower.max + 1, "min_1": upper.min - 1},
+        )

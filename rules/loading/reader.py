@@ -4,6 +4,7 @@ Only ``yaml.compose`` with the SafeLoader is used, then plain scalars are constr
 SafeConstructor. Tags other than YAML's standard scalar/sequence/mapping ones (for
 example ``!!python/object``) and anchors/aliases are refused: policy is data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 import yaml
+from django.utils.translation import gettext
 from yaml.constructor import SafeConstructor
 
 from rules.errors import Problem
@@ -21,8 +23,15 @@ _STANDARD_TAGS = {
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TYPE_NAMES = {
-    bool: "a boolean", int: "an integer", float: "a number", str: "a string", type(None): "empty",
-    dt.date: "a date", dt.datetime: "a date and time", list: "a list", dict: "a mapping",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    type(None): "empty",
+    dt.date: "a date",
+    dt.datetime: "a date and time",
+    list: "a list",
+    dict: "a mapping",
 }
 
 
@@ -52,13 +61,13 @@ class FileReader:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            self.report(mark, f"YAML syntax error: {exc.problem or exc.context}")
+            self.report(mark, gettext("YAML syntax error: %(context)s") % {"context": exc.problem or exc.context})
             return None
         except yaml.YAMLError as exc:
-            self.report(None, f"YAML error: {exc}")
+            self.report(None, gettext("YAML error: %(exc)s") % {"exc": exc})
             return None
         if root is None:
-            self.report(None, "the file is empty")
+            self.report(None, gettext("the file is empty"))
             return None
         return root if self._is_plain(root) else None
 
@@ -67,11 +76,13 @@ class FileReader:
         ok = True
         for node in _walk(root):
             if id(node) in seen:
-                self.report(node, "anchors and aliases are not allowed in policy files")
+                self.report(node, gettext("anchors and aliases are not allowed in policy files"))
                 return False
             seen.add(id(node))
             if node.tag not in _STANDARD_TAGS:
-                self.report(node, f"tag {node.tag!r} is not allowed: policy files hold plain data only")
+                self.report(
+                    node, gettext("tag %(tag)r is not allowed: policy files hold plain data only") % {"tag": node.tag}
+                )
                 ok = False
         return ok
 
@@ -80,21 +91,27 @@ class FileReader:
         try:
             return self._constructor.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
-            self.report(node, f"invalid value {getattr(node, 'value', '')!r}: {exc}", rule_id)
+            self.report(
+                node,
+                gettext("invalid value %(value)r: %(exc)s") % {"value": getattr(node, "value", ""), "exc": exc},
+                rule_id,
+            )
             return _INVALID
 
     def mapping(self, node: yaml.Node | None, what: str, rule_id: str | None = None) -> Fields | None:
         """The entries of a mapping node, or None after reporting that it is not a mapping."""
         if not isinstance(node, yaml.MappingNode):
-            self.report(node, f"{what} must be a mapping of keys to values", rule_id)
+            self.report(node, gettext("%(what)s must be a mapping of keys to values") % {"what": what}, rule_id)
             return None
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str) or not key:
-                self.report(key_node, f"keys in {what} must be plain names", rule_id)
+                self.report(key_node, gettext("keys in %(what)s must be plain names") % {"what": what}, rule_id)
             elif key in entries:
-                self.report(key_node, f"duplicate key '{key}' in {what}", rule_id)
+                self.report(
+                    key_node, gettext("duplicate key '%(key)s' in %(what)s") % {"key": key, "what": what}, rule_id
+                )
             else:
                 entries[key] = (key_node, value_node)
         return Fields(self, node, entries, what, rule_id)
@@ -144,10 +161,14 @@ class Fields:
         for key, (key_node, _) in self.entries.items():
             if key not in allowed:
                 hint = ", ".join(allowed)
-                self.error(key_node, f"unknown key '{key}' in {self.what} (allowed: {hint})")
+                self.error(
+                    key_node,
+                    gettext("unknown key '%(key)s' in %(what)s (allowed: %(hint)s)")
+                    % {"key": key, "what": self.what, "hint": hint},
+                )
         for key in required:
             if key not in self.entries:
-                self.error(self.node, f"missing key '{key}' in {self.what}")
+                self.error(self.node, gettext("missing key '%(key)s' in %(what)s") % {"key": key, "what": self.what})
 
     def error(self, where, message: str) -> None:
         self.reader.report(where, message, self.rule_id)
@@ -168,7 +189,11 @@ class Fields:
         if value is _INVALID:
             return default
         if type(value) not in kinds:
-            self.error(node, f"'{key}' in {self.what} must be {expected}, not {type_name(value)}")
+            self.error(
+                node,
+                gettext("'%(key)s' in %(what)s must be %(expected)s, not %(kind)s")
+                % {"key": key, "what": self.what, "expected": expected, "kind": type_name(value)},
+            )
             return default
         return value
 
@@ -192,28 +217,46 @@ class Fields:
         found = []
         for code, (key_node, value_node) in texts.entries.items():
             if code not in self.reader.languages:
-                self.error(key_node, f"unknown language '{code}' in '{key}' of {self.what} "
-                                     f"(languages: {', '.join(self.reader.languages)})")
+                self.error(
+                    key_node,
+                    gettext("unknown language '%(code)s' in '%(key)s' of %(what)s (languages: %(languages)s)")
+                    % {"code": code, "key": key, "what": self.what, "languages": ", ".join(self.reader.languages)},
+                )
                 continue
             value = self.reader.value(value_node, self.rule_id)
             if type(value) is not str or not value.strip():
-                self.error(value_node, f"the {code} text of '{key}' in {self.what} must be a non-empty string")
+                self.error(
+                    value_node,
+                    gettext("the %(code)s text of '%(key)s' in %(what)s must be a non-empty string")
+                    % {"code": code, "key": key, "what": self.what},
+                )
             else:
                 found.append((code, value))
         for code in self.reader.languages:
             if code not in texts.entries:
-                self.error(node, f"missing {code} translation of '{key}' in {self.what}")
+                self.error(
+                    node,
+                    gettext("missing %(code)s translation of '%(key)s' in %(what)s")
+                    % {"code": code, "key": key, "what": self.what},
+                )
         return Text(tuple(found))
 
     def _untranslated(self, key: str, node) -> Text:
         value = self.reader.value(node, self.rule_id)
         if type(value) is not str:
-            self.error(node, f"'{key}' in {self.what} must be a text per language, not {type_name(value)}")
+            self.error(
+                node,
+                gettext("'%(key)s' in %(what)s must be a text per language, not %(kind)s")
+                % {"key": key, "what": self.what, "kind": type_name(value)},
+            )
             return Text()
         if self.reader.require_translations:
             example = ", ".join(f"{code}: …" for code in self.reader.languages)
-            self.error(node, f"missing translation: '{key}' in {self.what} must be given in every language, "
-                             f"{{{example}}}")
+            self.error(
+                node,
+                gettext("missing translation: '%(key)s' in %(what)s must be given in every language, {%(example)s}")
+                % {"key": key, "what": self.what, "example": example},
+            )
         return Text.of(value)
 
     def integer(self, key: str, default: int | None = None) -> int | None:
@@ -236,7 +279,10 @@ class Fields:
                 return dt.date.fromisoformat(value)
         except ValueError:
             pass
-        self.error(self.value_node(key), f"'{key}' in {self.what} must be a date written YYYY-MM-DD")
+        self.error(
+            self.value_node(key),
+            gettext("'%(key)s' in %(what)s must be a date written YYYY-MM-DD") % {"key": key, "what": self.what},
+        )
         return None
 
     def string_list(self, key: str) -> list[tuple[str, yaml.Node]] | None:
@@ -245,13 +291,17 @@ class Fields:
         if node is None:
             return None
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, f"'{key}' in {self.what} must be a list")
+            self.error(node, gettext("'%(key)s' in %(what)s must be a list") % {"key": key, "what": self.what})
             return None
         items = []
         for item in node.value:
             value = self.reader.value(item, self.rule_id)
             if type(value) is not str:
-                self.error(item, f"items of '{key}' in {self.what} must be strings, not {type_name(value)}")
+                self.error(
+                    item,
+                    gettext("items of '%(key)s' in %(what)s must be strings, not %(kind)s")
+                    % {"key": key, "what": self.what, "kind": type_name(value)},
+                )
             else:
                 items.append((value, item))
         return items

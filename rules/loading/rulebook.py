@@ -1,9 +1,11 @@
 """rules.yaml: the scoring rules, each checked against its event type and the citizen schema."""
+
 from __future__ import annotations
 
 import re
 
 import yaml
+from django.utils.translation import gettext
 
 from rules.ast import And, Not, Or
 from rules.compiler import MAX_GROUPS_PER_RULE, MAX_PATHS_PER_EVENT, compile_rule, count_groups, max_paths
@@ -20,8 +22,9 @@ _REQUIRED = ("id", "title", "explanation", "event_type", "points", "legal_basis"
 _OPTIONAL = ("when", "cap", "effective_from", "effective_to", "expires_after")
 
 
-def load_rules(reader: FileReader, root, event_types: dict[str, EventType] | None,
-               grades: list[str] | None) -> dict[str, Rule]:
+def load_rules(
+    reader: FileReader, root, event_types: dict[str, EventType] | None, grades: list[str] | None
+) -> dict[str, Rule]:
     """Rules by id in file order; ``event_types``/``grades`` are None when their file failed."""
     top = reader.mapping(root, "rules.yaml")
     if top is None:
@@ -31,7 +34,7 @@ def load_rules(reader: FileReader, root, event_types: dict[str, EventType] | Non
     if node is None:
         return {}
     if not isinstance(node, yaml.SequenceNode):
-        reader.report(node, "'rules' must be a list of rules")
+        reader.report(node, gettext("'rules' must be a list of rules"))
         return {}
     rules: dict[str, Rule] = {}
     for item in node.value:
@@ -40,7 +43,12 @@ def load_rules(reader: FileReader, root, event_types: dict[str, EventType] | Non
             continue
         if rule.id in rules:
             first = rules[rule.id].line
-            reader.report(item, f"duplicate rule id '{rule.id}' (first defined at line {first})", rule.id)
+            reader.report(
+                item,
+                gettext("duplicate rule id '%(id)s' (first defined at line %(first)s)")
+                % {"id": rule.id, "first": first},
+                rule.id,
+            )
         else:
             rules[rule.id] = rule
     _check_engine_limits(reader, rules)
@@ -53,14 +61,17 @@ def _rule(reader: FileReader, node, event_types, grades) -> Rule | None:
         return None
     rule_id = fields.text("id")
     if rule_id is not None and not RULE_ID.match(rule_id):
-        fields.error(fields.value_node("id"), f"rule id '{rule_id}' must be letters, digits, '-', '_' or '.'")
+        fields.error(
+            fields.value_node("id"),
+            gettext("rule id '%(rule_id)s' must be letters, digits, '-', '_' or '.'") % {"rule_id": rule_id},
+        )
         rule_id = None
     fields.rule_id = rule_id
     fields.expect(_REQUIRED, _OPTIONAL)
     event_type = _event_type(fields, event_types)
     start, end = fields.date("effective_from"), fields.date("effective_to")
     if start is not None and end is not None and end < start:
-        message = f"effective_to {end} is before effective_from {start}"
+        message = gettext("effective_to %(end)s is before effective_from %(start)s") % {"end": end, "start": start}
         fields.error(fields.value_node("effective_to"), message)
     points = _points(fields, event_type)
     rule = Rule(
@@ -89,7 +100,10 @@ def _event_type(fields, event_types) -> EventType | None:
         return None
     if name not in event_types:
         known = ", ".join(event_types)
-        fields.error(fields.value_node("event_type"), f"unknown event type '{name}' (event types: {known})")
+        fields.error(
+            fields.value_node("event_type"),
+            gettext("unknown event type '%(name)s' (event types: %(known)s)") % {"name": name, "known": known},
+        )
         return None
     return event_types[name]
 
@@ -101,13 +115,19 @@ def _points(fields, event_type: EventType | None) -> int | str | None:
     match = POINTS_REF.match(value)
     node = fields.value_node("points")
     if match is None:
-        fields.error(node, f"points '{value}' must be an integer or a reference like event.points")
+        fields.error(
+            node, gettext("points '%(value)s' must be an integer or a reference like event.points") % {"value": value}
+        )
         return None
     if event_type is None:
         return value
     attribute = event_type.attributes.get(match.group(1))
     if attribute is None or attribute.type != "int" or not attribute.required:
-        fields.error(node, f"points '{value}' must name a required int attribute of '{event_type.name}'")
+        fields.error(
+            node,
+            gettext("points '%(value)s' must name a required int attribute of '%(name)s'")
+            % {"value": value, "name": event_type.name},
+        )
         return None
     return value
 
@@ -141,13 +161,25 @@ def _fair(fields, node, condition) -> bool:
             continue
         where = _condition_position(node, field.col)
         if field.name in PROTECTED_CITIZEN_ATTRIBUTES:
-            fields.error(where, f"condition on protected attribute '{field.path}': rules may not treat people "
-                                f"differently by {', '.join(PROTECTED_CITIZEN_ATTRIBUTES)}")
+            fields.error(
+                where,
+                gettext(
+                    "condition on protected attribute '%(path)s': rules may not treat people differently by %(value)s"
+                )
+                % {"path": field.path, "value": ", ".join(PROTECTED_CITIZEN_ATTRIBUTES)},
+            )
             fair = False
         elif field.name in SUSPECT_CITIZEN_ATTRIBUTES:
-            fields.reader.report(where, f"condition on '{field.path}': a place of residence can stand in for a "
-                                        "protected attribute; make sure the rule is fair and say why in its "
-                                        "legal_basis", fields.rule_id, severity="warning")
+            fields.reader.report(
+                where,
+                gettext(
+                    "condition on '%(path)s': a place of residence can stand in for a protected attribute; "
+                    "make sure the rule is fair and say why in its legal_basis"
+                )
+                % {"path": field.path},
+                fields.rule_id,
+                severity="warning",
+            )
     return fair
 
 
@@ -177,7 +209,7 @@ def _condition_position(node, col: int):
     if node.style == "|":
         return _block_position(node, col)
     quote = 1 if node.style in ("'", '"') else 0
-    source = mark.buffer[mark.index + quote:node.end_mark.index - quote] if mark.buffer else None
+    source = mark.buffer[mark.index + quote : node.end_mark.index - quote] if mark.buffer else None
     if node.style in (None, "'", '"') and source == value:
         return mark.line + 1, mark.column + 1 + quote + col - 1
     return node
@@ -204,9 +236,11 @@ def _cap(fields) -> Cap | None:
     cap.expect(("count", "per"))
     count, per = cap.integer("count"), cap.text("per")
     if count is not None and count < 1:
-        cap.error(cap.value_node("count"), "cap count must be at least 1")
+        cap.error(cap.value_node("count"), gettext("cap count must be at least 1"))
     if per is not None and per not in CAP_PERIODS:
-        cap.error(cap.value_node("per"), f"cap per must be one of: {', '.join(CAP_PERIODS)}")
+        cap.error(
+            cap.value_node("per"), gettext("cap per must be one of: %(periods)s") % {"periods": ", ".join(CAP_PERIODS)}
+        )
     if count is None or per not in CAP_PERIODS or count < 1:
         return None
     return Cap(count, per)
@@ -225,7 +259,7 @@ def _duration(fields) -> Duration | None:
 
 def _warn_unexpiring(fields, rule: Rule) -> None:
     if isinstance(rule.points, int) and rule.points < 0 and rule.expires_after is None:
-        message = "a deduction without expires_after never expires"
+        message = gettext("a deduction without expires_after never expires")
         fields.reader.report(fields.node, message, rule.id, "warning")
 
 
@@ -235,13 +269,19 @@ def _check_engine_limits(reader: FileReader, rules: dict[str, Rule]) -> None:
     for rule in rules.values():
         compiled = compile_rule(rule.event_type, rule.condition, rule.effective_from, rule.effective_to)
         if count_groups(compiled) > MAX_GROUPS_PER_RULE:
-            reader.report((rule.line, 1), "condition too complex for the rules engine: more than "
-                                          f"{MAX_GROUPS_PER_RULE} and/or groups; split the rule", rule.id)
+            reader.report(
+                (rule.line, 1),
+                gettext("condition too complex for the rules engine: more than %(limit)s and/or groups; split the rule")
+                % {"limit": MAX_GROUPS_PER_RULE},
+                rule.id,
+            )
         paths.setdefault(rule.event_type, []).append((max_paths(compiled), rule))
     for event_type, counted in paths.items():
         total = sum(n for n, _ in counted)
         if total > MAX_PATHS_PER_EVENT:
             worst = max(counted, key=lambda pair: pair[0])[1]
-            message = (f"the rules for '{event_type}' can match one event along {total} paths; "
-                       f"the engine allows {MAX_PATHS_PER_EVENT}: simplify the 'or's")
+            message = gettext(
+                "the rules for '%(event_type)s' can match one event along %(total)s paths; the engine allows "
+                "%(limit)s: simplify the 'or's"
+            ) % {"event_type": event_type, "total": total, "limit": MAX_PATHS_PER_EVENT}
             reader.report((worst.line, 1), message, worst.id)

@@ -1,7 +1,10 @@
 """services.yaml: public services and what each grade means for them."""
+
 from __future__ import annotations
 
 from types import MappingProxyType
+
+from django.utils.translation import gettext
 
 from rules.loading.events import NAME
 from rules.loading.reader import FileReader
@@ -18,7 +21,9 @@ def load_services(reader: FileReader, root, grades: list[str] | None) -> dict[st
     result: dict[str, Service] = {}
     for code, (key_node, node) in (services.entries if services else {}).items():
         if not NAME.match(code):
-            reader.report(key_node, f"service code '{code}' must be lower_case letters, digits and _")
+            reader.report(
+                key_node, gettext("service code '%(code)s' must be lower_case letters, digits and _") % {"code": code}
+            )
             continue
         service = _service(reader, code, node, grades)
         if service is not None:
@@ -54,14 +59,20 @@ def _effects(reader: FileReader, code: str, node, grades: list[str] | None) -> d
     for grade, (key_node, value_node) in mapping.entries.items():
         if grades is not None and grade not in grades:
             known = ", ".join(grades)
-            reader.report(key_node, f"unknown grade '{grade}' in service '{code}' (grades: {known})")
+            reader.report(
+                key_node,
+                gettext("unknown grade '%(grade)s' in service '%(code)s' (grades: %(known)s)")
+                % {"grade": grade, "code": code, "known": known},
+            )
             continue
         effect = _effect(reader, code, grade, value_node)
         if effect is not None:
             effects[grade] = effect
     for grade in grades or []:
         if grade not in mapping.entries:
-            reader.report(node, f"service '{code}' says nothing for grade {grade}")
+            reader.report(
+                node, gettext("service '%(code)s' says nothing for grade %(grade)s") % {"code": code, "grade": grade}
+            )
     return effects
 
 
@@ -75,6 +86,9 @@ def _effect(reader: FileReader, code: str, grade: str, node) -> Effect | None:
         return None
     if decision not in DECISIONS:
         known = ", ".join(DECISIONS)
-        fields.error(fields.value_node("decision"), f"unknown decision '{decision}' (decisions: {known})")
+        fields.error(
+            fields.value_node("decision"),
+            gettext("unknown decision '%(decision)s' (decisions: %(known)s)") % {"decision": decision, "known": known},
+        )
         return None
     return Effect(decision, fields.translated("note"), reader.file, node.start_mark.line + 1)

@@ -86,3 +86,11 @@ def test_a_stored_version_from_before_translations_still_loads(shipped):
         with translation.override(language):
             assert policy.rules["R1"].title == "Old title"
     policy.close()
+
+
+def test_problems_are_reported_in_the_readers_language(write_policy):
+    rules = RULE.replace("title: {zh-hans: 标题, en: t}", "title: {zh-hans: 标题}")
+    with translation.override("zh-hans"):
+        lines = problems_of(write_policy, rules_yaml=rules)
+    # The message is translated; the names it quotes (the key, the place in the file) are the file's own.
+    assert lines == ["rules.yaml:3:12: error: 缺少 a rule 中“title”的 en 译文 [R1]"]

@@ -2,6 +2,7 @@
 import csv
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from citizens.services import CSV_COLUMNS
 from citizens.synthetic import people
@@ -21,4 +22,4 @@ class Command(BaseCommand):
             writer.writeheader()
             for person in people(count, seed=seed):
                 writer.writerow(person)
-        self.stdout.write(f"{count} residents written to {file}.")
+        self.stdout.write(_("%(count)d residents written to %(file)s.") % {"count": count, "file": file})

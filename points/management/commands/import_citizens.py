@@ -1,5 +1,6 @@
 """manage.py import_citizens FILE.csv — add people to the register, then enrol those due."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from citizens.services import citizens_import_csv
@@ -23,13 +24,15 @@ class Command(BaseCommand):
         try:
             total = count_lines(file)
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
+            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from None
         with tqdm(total=total, unit="row", desc="import", disable=options["verbosity"] == 0) as bar:
             report = citizens_import_csv(path=file, progress=bar.update)
         for line, reason in report.errors:
             self.stderr.write(f"{file}:{line}: {reason}")
         enrolled = 0 if no_enrol else citizens_enroll_due()
         self.stdout.write(
-            f"{report.created} created, {report.unchanged} unchanged, {len(report.errors)} rejected, "
-            f"{enrolled} enrolled. {report.updated} with new contacts."
+            _("%(created)d created, %(unchanged)d unchanged, %(rejected)d rejected, %(enrolled)d enrolled. "
+              "%(updated)d with new contacts.")
+            % {"created": report.created, "unchanged": report.unchanged, "rejected": len(report.errors),
+               "enrolled": enrolled, "updated": report.updated}
         )
