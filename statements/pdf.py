@@ -8,6 +8,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from statements.fonts import statement_font
@@ -28,6 +29,27 @@ def _p(text, style) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
+class _CountedPagesCanvas(Canvas):
+    """Keeps every page until the document ends, so that each footer can say "page x of y"."""
+
+    footer = None  # set per document: footer(canvas, page, pages)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._held = []
+
+    def showPage(self):
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.footer(number, len(self._held))
+            super().showPage()
+        super().save()
+
+
 def statement_pdf(statement: Statement) -> bytes:
     """Render ``statement`` to PDF bytes (A4, page numbers in the footer)."""
     font = statement_font()
@@ -37,17 +59,22 @@ def statement_pdf(statement: Statement) -> bytes:
                             bottomMargin=15 * mm, title=f"Statement {statement.resident_id}",
                             author="Municipal points register")
 
-    def footer(canvas, document):
+    def footer(canvas, page, pages):
         canvas.saveState()
         canvas.setFont(font, 7.5)
         canvas.drawString(15 * mm, 8 * mm, f"Statement for {statement.resident_id}, generated "
                                            f"{timezone.localtime(statement.generated_at):%Y-%m-%d %H:%M} — "
-                                           f"page {document.page}")
+                                           + _("page %(page)s of %(pages)s") % {"page": page, "pages": pages})
         canvas.restoreState()
+
+    def canvas(*args, **kwargs):
+        made = _CountedPagesCanvas(*args, **kwargs)
+        made.footer = lambda page, pages: footer(made, page, pages)
+        return made
 
     story = _header(statement, styles) + _ledger(statement, styles) + _appeals(statement, styles)
     story += _eligibility(statement, styles) + _accesses(statement, styles)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 
