@@ -123,3 +123,10 @@ def test_the_pdf_footer_says_page_x_of_y(agencies, tmp_path):
     assert pages >= 2
     for number in range(1, pages + 1):
         assert f"page {number} of {pages}" in text
+
+
+def test_the_policy_version_list_names_versions_by_number_and_status(client, superuser, conviction):
+    client.force_login(superuser)
+    page = client.get("/admin/rules/policyversion/").content.decode()
+    assert "Version 1" in page and "in force from the policy files, not published" in page
+    assert conviction.policy_version[:12] not in page
