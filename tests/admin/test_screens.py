@@ -50,6 +50,7 @@ def test_the_event_page_and_ledger_list_show_no_codes(client, official, convicti
     page = client.get(f"/admin/points/event/{conviction.pk}/change/").content.decode()
     assert "Conviction for drunk driving" in page and "Case number: (2026)" in page
     assert '"case_number"' not in page and conviction.policy_version[:12] not in page
+    assert "drunk_driving_conviction" not in page  # the breadcrumbs and the ledger lines too
     ledger = client.get("/admin/points/ledgerentry/").content.decode()
     assert "drunk_driving_conviction" not in ledger and conviction.policy_version[:12] not in ledger
     assert "Version 1" in ledger
