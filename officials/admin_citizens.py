@@ -126,6 +126,6 @@ class CitizenAdmin(admin.ModelAdmin):
         may_edit = citizen is not None and self.has_change_permission(request, citizen)
         extra.update({"editing": editing, "may_edit": may_edit and not editing})
         if not editing:
-            extra.update({"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-                          "show_delete": False})
+            extra.update({"title": _("View citizen"), "show_save": False, "show_save_and_continue": False,
+                          "show_save_and_add_another": False, "show_delete": False})
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from officials.labels import event_type_title
 from officials.selectors import district_list
 from points.services import ENROLMENT_EVENT_TYPE
 from rules.registry import current_policy
@@ -14,35 +16,50 @@ def _policy():
 
 
 class EventTypeFilter(admin.SimpleListFilter):
-    title = "event type"
+    title = _("event type")
     parameter_name = "event_type"
 
     def lookups(self, request, model_admin):
-        types = [(t.name, t.title) for t in _policy().event_types.values()]
-        return [(ENROLMENT_EVENT_TYPE, "enrolment"), *sorted(types)]
+        types = sorted(((t.name, t.title) for t in _policy().event_types.values()), key=lambda pair: pair[1])
+        return [(ENROLMENT_EVENT_TYPE, event_type_title(ENROLMENT_EVENT_TYPE)), *types]
 
     def queryset(self, request, queryset):
         return queryset.filter(event_type=self.value()) if self.value() else queryset
 
 
+class AgencyFilter(admin.SimpleListFilter):
+    """Agencies by name (their codes are for the API)."""
+
+    title = _("agency")
+    parameter_name = "agency__id__exact"  # the parameter Django's own filter used (links keep working)
+
+    def lookups(self, request, model_admin):
+        from points.models import Agency
+
+        return [(str(pk), name) for pk, name in Agency.objects.order_by("name").values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(agency_id=self.value()) if self.value() and self.value().isdigit() else queryset
+
+
 class RuleFilter(admin.SimpleListFilter):
-    title = "rule"
+    title = _("rule")
     parameter_name = "rule_id"
 
     def lookups(self, request, model_admin):
         rules = sorted((rule.id, rule.title) for rule in _policy().rules.values())
-        return [("starting_points", "Starting points on enrolment"), *rules]
+        return [("starting_points", _("Starting points on enrolment")), *sorted(rules, key=lambda pair: pair[1])]
 
     def queryset(self, request, queryset):
         return queryset.filter(rule_id=self.value()) if self.value() else queryset
 
 
 class EnrolmentFilter(admin.SimpleListFilter):
-    title = "enrolment"
+    title = _("enrolment")
     parameter_name = "enrolled"
 
     def lookups(self, request, model_admin):
-        return [("yes", "enrolled"), ("no", "not enrolled"), ("last30", "enrolled in the last 30 days")]
+        return [("yes", _("enrolled")), ("no", _("not enrolled")), ("last30", _("enrolled in the last 30 days"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -58,7 +75,7 @@ class EnrolmentFilter(admin.SimpleListFilter):
 class DistrictFilter(admin.SimpleListFilter):
     """Districts from the register (a short indexed DISTINCT, not a scan of events)."""
 
-    title = "district"
+    title = _("district")
     parameter_name = "district"
 
     def lookups(self, request, model_admin):
@@ -69,11 +86,11 @@ class DistrictFilter(admin.SimpleListFilter):
 
 
 class GradeFilter(admin.SimpleListFilter):
-    title = "grade"
+    title = _("grade")
     parameter_name = "grade"
 
     def lookups(self, request, model_admin):
-        return [(band.grade, f"grade {band.grade}") for band in _policy().grades]
+        return [(band.grade, _("grade %(letter)s") % {"letter": band.grade}) for band in _policy().grades]
 
     def queryset(self, request, queryset):
         return queryset.filter(grade=self.value()) if self.value() else queryset

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import PersonReadsLogged
 from core.exceptions import ApplicationError
-from officials.admin_filters import EventTypeFilter, RuleFilter
+from officials.admin_filters import AgencyFilter, EventTypeFilter, RuleFilter
 from officials.admin_mixins import ReadOnlyAdminMixin, citizen_link, grade_badge
 from officials.labels import attributes_text, event_type_title, policy_label_for_hash, policy_version_short
 from officials.paginators import EstimatedCountPaginator
@@ -209,7 +209,8 @@ class RetractForm(forms.Form):
 @admin.register(Event)
 class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type_display", "citizen_display", "agency_name", "occurred_at", "status"]
-    list_filter = [EventTypeFilter, "agency", "status", ("occurred_at", admin.DateFieldListFilter)]
+    list_filter = [EventTypeFilter, AgencyFilter, "status", ("occurred_at", admin.DateFieldListFilter)]
+    ordering = ["-id"]  # the order reports arrived in, which the ID column says
     list_select_related = ["citizen", "agency"]
     search_fields = ["=citizen__resident_id", "=idempotency_key", "=id"]
     search_help_text = "Exact resident ID, idempotency key or event number."
@@ -217,10 +218,14 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
-    fields = ["citizen", "event_type_display", "agency", "reported_by", "occurred_at", "reported_at",
-              "attributes_display", "idempotency_key", "policy_display", "status", "status_reason",
-              "status_changed_at", "status_changed_by", "corrects", "fingerprint"]
-    readonly_fields = fields
+    fieldsets = [
+        (None, {"fields": ["citizen", "event_type_display", "agency_name", "reported_by", "occurred_at",
+                           "reported_at", "attributes_display", "policy_display", "status", "status_reason",
+                           "status_changed_at", "status_changed_by", "corrects"]}),
+        # What the API and the integrity checks match reports by; folded away for everyday reading.
+        (_("Technical"), {"fields": ["idempotency_key", "fingerprint"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     @admin.display(description=_("event type"), ordering="event_type")
     def event_type_display(self, obj):
@@ -236,7 +241,11 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("policy version"))
     def policy_display(self, obj):
-        return policy_label_for_hash(obj.policy_version) if obj.policy_version else "—"
+        return policy_label_for_hash(obj.policy_version)
+
+    @admin.display(description=_("rule"), ordering="rule_title")
+    def rule_display(self, obj):
+        return obj.rule_title if obj.policy_version else "—"
     inlines = [EntryInline]
     actions = ["retract_selected"]
     change_form_template = "admin/points/event/change_form.html"
@@ -305,7 +314,7 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every ledger line, searchable; nobody, superusers included, may add, change or delete one."""
 
     # Newest first: the list's order is the column it says it sorts by (the model groups by citizen).
-    list_display = ["id", "created_at", "citizen_display", "kind", "rule_title", "delta", "balance_after",
+    list_display = ["id", "created_at", "citizen_display", "kind", "rule_display", "delta", "balance_after",
                     "event_link", "policy_version_short"]
     ordering = ["-id"]
     list_filter = ["kind", RuleFilter, ("created_at", admin.DateFieldListFilter)]
@@ -323,6 +332,10 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("policy version"))
     def policy_display(self, obj):
         return policy_label_for_hash(obj.policy_version)
+
+    @admin.display(description=_("rule"), ordering="rule_title")
+    def rule_display(self, obj):
+        return obj.rule_title
 
     @admin.display(description="citizen", ordering="citizen__resident_id")
     def citizen_display(self, obj):

@@ -8,6 +8,7 @@ import math
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 GRADE_COLOURS = {"A": "#1b7f3b", "B": "#6aa84f", "C": "#e69138", "D": "#cc0000"}
 PALETTE = ["#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
@@ -126,7 +127,7 @@ def stacked_bar_chart(*, categories: list, series: list, title: str, y_label: st
         canvas.text(x + slot * 0.35, canvas.top + canvas.plot_h + 14, str(category))
     _legend(canvas, [name for name, _ in series], canvas.top + canvas.plot_h + 32)
     if not any(totals):
-        canvas.text(canvas.left + canvas.plot_w / 2, canvas.top + canvas.plot_h / 2, "no events")
+        canvas.text(canvas.left + canvas.plot_w / 2, canvas.top + canvas.plot_h / 2, _("no events"))
     return canvas.render()
 
 

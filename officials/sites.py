@@ -25,6 +25,9 @@ class OfficialsAdminSite(admin.AdminSite):
         return gettext(settings.SITE_HEADER)
 
     index_title = gettext_lazy("Points register")
+    # At 1366 px the app list beside every page left the lists too narrow for their columns; the
+    # breadcrumbs and the home page lead everywhere the sidebar did.
+    enable_nav_sidebar = False
 
     def has_permission(self, request):
         if not super().has_permission(request):

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from officials import charts
 from officials.labels import event_type_title, policy_version_label, policy_version_status
@@ -27,7 +28,8 @@ from officials.selectors import (
 from rules.models import PolicyVersion
 from rules.registry import current_policy
 
-PERIODS = {"365": ("last 12 months", 365), "90": ("last 90 days", 90), "all": ("all time", None)}
+PERIODS = {"365": (gettext_lazy("last 12 months"), 365), "90": (gettext_lazy("last 90 days"), 90),
+           "all": (gettext_lazy("all time"), None)}
 
 
 def _require(request, permission):
@@ -43,7 +45,7 @@ def dashboard(request):
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else "365"
     figures, as_of = _figures(district, period)
     context = {
-        **admin.site.each_context(request), "title": "Dashboard", "districts": districts, "district": district,
+        **admin.site.each_context(request), "title": _("Dashboard"), "districts": districts, "district": district,
         "periods": [(key, label) for key, (label, _) in PERIODS.items()], "period": period, "as_of": as_of,
         **figures,
     }
@@ -80,14 +82,14 @@ def _grade_section(district, policy):
     total = sum(counts.values())
     rows = [(g, counts.get(g, 0), 100 * counts.get(g, 0) / total if total else 0) for g in grades]
     chart = charts.bar_chart(bars=[(g, n, charts.GRADE_COLOURS.get(g)) for g, n, _ in rows],
-                             title="Enrolled citizens per grade", y_label="citizens")
+                             title=_("Enrolled citizens per grade"), y_label=_("citizens"))
     return {"grade_rows": rows, "grade_total": total, "grade_chart": chart}
 
 
 def _histogram_section(district, policy):
     buckets = score_histogram(district=district)
     bars = [(start, n, charts.GRADE_COLOURS.get(policy.grade_for(start))) for start, n in buckets]
-    chart = charts.bar_chart(bars=bars, title="Score histogram (50-point buckets)", y_label="citizens",
+    chart = charts.bar_chart(bars=bars, title=_("Score histogram (50-point buckets)"), y_label=_("citizens"),
                              width=720)
     return {"histogram": buckets, "histogram_chart": chart}
 
@@ -97,8 +99,8 @@ def _events_section(district):
     series = {event_type_title(name): values for name, values in by_type.items()}
     labels = [f"{m:%Y-%m}" for m in months]
     chart = charts.stacked_bar_chart(categories=[f"{m:%b %y}" for m in months], series=list(series.items()),
-                                     title="Applied events per type per month (by date of occurrence)",
-                                     y_label="events")
+                                     title=_("Applied events per type per month (by date of occurrence)"),
+                                     y_label=_("events"))
     totals = [sum(values[i] for values in series.values()) for i in range(len(months))]
     return {"event_months": labels, "event_series": series, "event_totals": totals, "events_chart": chart}
 
@@ -106,7 +108,7 @@ def _events_section(district):
 def _rules_section(district, since):
     rows = points_per_rule(district=district, since=since)
     chart = charts.diverging_bar_chart(rows=[(row["rule_title"], row["net"]) for row in rows[:20]],
-                                       title="Net points moved per rule")
+                                       title=_("Net points moved per rule"))
     return {"rule_rows": rows, "rules_chart": chart}
 
 
@@ -132,7 +134,7 @@ def policy_in_force(request):
     policy = current_policy()
     grades = [band.grade for band in policy.grades]
     context = {
-        **admin.site.each_context(request), "title": "Policy in force", "policy": policy,
+        **admin.site.each_context(request), "title": _("Policy in force"), "policy": policy,
         "event_types": sorted(policy.event_types.values(), key=lambda t: t.name),
         "rules": sorted(policy.rules.values(), key=lambda r: (r.event_type, r.id)),
         "grades": policy.grades, "grade_letters": grades,

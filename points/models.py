@@ -123,7 +123,10 @@ class Event(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.event_type} #{self.pk}"
+        # How admin pages name an event in passing (breadcrumbs, links): by the type's title, not its code.
+        from officials.labels import event_type_title
+
+        return f"#{self.pk} {event_type_title(self.event_type)}"
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -198,7 +201,7 @@ class LedgerEntry(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.delta:+d} {self.rule_id} ({self.citizen_id})"
+        return f"#{self.pk}: {self.delta:+d} {self.rule_title or self.rule_id}"
 
     def content_for_hash(self, resident_id: str) -> str:
         """The fields the chain protects, with the event's own content (see ``hash_message``)."""

@@ -26,9 +26,24 @@ def written(settings):
 
 
 def test_djangos_request_log_is_masked(db, written):
-    Client().get(f"/api/v1/citizens/{RESIDENT}/ledger/")  # 401: logged by django.request
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.utils.log import log_response
+
+    path = f"/api/v1/citizens/{RESIDENT}/ledger/"
+    # How Django logs a 5xx response (django.request, level ERROR).
+    log_response("%s: %s", "Internal Server Error", path, response=HttpResponse(status=500),
+                 request=RequestFactory().get(path))
     text = written.getvalue()
     assert MASKED in text and RESIDENT not in text
+
+
+def test_a_client_error_is_logged_once_by_the_server_not_again_by_django_request(db, written):
+    # runserver and gunicorn write the access line ("GET /favicon.ico" 404); django.request's own
+    # "Not Found: /favicon.ico" warning would print the same request a second time.
+    Client().get(f"/api/v1/citizens/{RESIDENT}/ledger/")  # 401
+    Client().get("/no-such-page/")  # 404
+    assert written.getvalue() == ""
 
 
 def test_arguments_and_tracebacks_are_masked(written):
