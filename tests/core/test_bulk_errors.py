@@ -2,7 +2,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from points import bulk
+from points.db import bulk
 from points.models import Event
 from points.synthetic import PILOT_START
 
