@@ -166,7 +166,7 @@ def citizen_missing(resident_id) -> ApplicationError:
     problem = resident_id_problem(resident_id)
     if problem:
         return ValidationFailed(f"Invalid resident ID number: {problem}.", field_errors={"resident_id": [problem]})
-    return NotFound(f"No citizen with resident ID {resident_id}.")
+    return NotFound(f"No citizen with resident ID {resident_id}.", field_errors={"resident_id": ["unknown citizen"]})
 
 
 def validate_report(*, agency, citizen, event_type, occurred_at, attributes, policy, now, migrated=False) -> dict:

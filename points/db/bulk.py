@@ -30,8 +30,8 @@ from points.db.lookups import array_type
 def build(model, /, **values):
     """An unsaved ``model`` instance, like ``model(**values)`` without the cost of keyword construction
     (related-object descriptors, the ``pre_init``/``post_init`` signals); every report builds three.
-    Values are stored by attname, as ``Model.__init__`` stores them; when anything listens to those signals the instance is made by ``__init__`` instead, so
-    receivers still run. A related object passed by name (``citizen=person``) sets the key and
+    Values are stored by attname, as ``Model.__init__`` stores them; when anything listens to those
+    signals the instance is made by ``__init__`` instead, so receivers still run. A related object passed by name (``citizen=person``) sets the key and
     is cached on the instance, as keyword construction does; fields not given get their defaults.
     """
     spec = _build_spec(model)

@@ -237,7 +237,6 @@ def test_the_quiet_collector_restores_a_callers_freeze_and_disabled_collector():
 
 def test_the_quiet_collector_still_collects_cycles_on_its_own():
     """No ``gc.collect()``: the cycle must go in a collection the allocations themselves trigger."""
-    import gc
     import weakref
 
     from points.db.collector import THRESHOLDS, quiet_collector
