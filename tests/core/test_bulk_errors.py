@@ -19,4 +19,4 @@ def test_duplicate_key_in_copy_is_integrity_error(make_citizen, agencies):
 
     bulk.insert_all(Event, [event()])
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulk.insert_all(Event, [event()])
+        bulk.insert_all(Event, [event() for _ in range(bulk.COPY_FROM_ROWS)])  # COPY, not INSERT
