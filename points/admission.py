@@ -130,15 +130,15 @@ def _bad_attributes(message: str) -> ValidationFailed:
 
 
 def earlier_events(reports) -> dict:
-    """``{(agency id, key): event}`` for the reports' keys used before, with the event's citizen."""
+    """``{(agency id, key): event}`` for the reports' keys used before."""
     keys_by_agency = {}
     for report in reports:
         keys_by_agency.setdefault(report.agency.pk, set()).add(report.key)
     found = {}
     # One statement per agency, so the (agency, key) unique index answers each key.
     for agency_id, keys in keys_by_agency.items():
-        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__any=keys).select_related("citizen")
-        found.update(((agency_id, event.idempotency_key), event) for event in rows.order_by())
+        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__any=keys).order_by()
+        found.update(((agency_id, event.idempotency_key), event) for event in rows)
     return found
 
 

@@ -11,10 +11,9 @@ class PointsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from points import db_roles, keys
-        from points.db import loaders, lookups
+        from points.db import lookups
 
         lookups.register()
-        loaders.connect()
         setting_changed.connect(_forget_keys, dispatch_uid="points.keys.forget")
         post_migrate.connect(db_roles.after_migrate, sender=self, dispatch_uid="points.db_roles.after_migrate")
         connection_created.connect(db_roles.refuse_privileged, dispatch_uid="points.db_roles.refuse_privileged")

@@ -113,10 +113,11 @@ def _settle_earlier(pending, outcomes) -> tuple[list, list]:
             seen.add(key)
             fresh.append((index, report))
     entries = _live_entries([event.pk for _, event in replayed])
+    citizens = Citizen.objects.in_bulk({event.citizen_id for _, event in replayed}) if replayed else {}
     for index, event in replayed:
+        citizen = citizens[event.citizen_id]
         outcomes[index] = Outcome(index, ReportResult(event=event, entries=entries.get(event.pk, []),
-                                                      score=event.citizen.score, grade=event.citizen.grade,
-                                                      created=False))
+                                                      score=citizen.score, grade=citizen.grade, created=False))
     return fresh, repeats
 
 

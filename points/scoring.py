@@ -80,6 +80,11 @@ def expiry_date(rule, occurred_on: datetime.date):
     return rule.expires_after.after(occurred_on)
 
 
+def any_capped(policy, event_types) -> bool:
+    """Whether a rule of one of these event types has a cap."""
+    return any(rule.cap and rule.event_type in event_types for rule in policy.rules.values())
+
+
 class CapCounts:
     """How often each capped rule already counted for some citizens, per period.
 

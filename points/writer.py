@@ -79,8 +79,10 @@ def write_reports(reports, policy, now) -> list:
         for r in reports
     ])
     people = list({r.citizen.pk: r.citizen for r in reports}.values())
-    memo = scoring.cap_memo(policy)
-    caps = memo.load(people, policy)
+    # Reports of uncapped event types need no counts at all; otherwise the memo saves the read of
+    # every capped entry of the people, which grows with the ledger.
+    memo = scoring.cap_memo(policy) if scoring.any_capped(policy, {r.event_type for r in reports}) else None
+    caps = memo.load(people, policy) if memo else scoring.CapCounts()
     changes, written = [], []
     tz = timezone.get_current_timezone()
     for report, event in zip(reports, events, strict=True):
@@ -89,7 +91,8 @@ def write_reports(reports, policy, now) -> list:
         entries = planned_entries(citizen=report.citizen, event=event, planned=planned, policy=policy, at=now)
         changes.append((report.citizen, entries))
         written.append((event, entries))
-    memo.remember(people, caps)
+    if memo:
+        memo.remember(people, caps)
     write_entries(changes=changes, policy=policy, at=now)
     return written
 

@@ -91,11 +91,15 @@ def test_any_lookup_answers_as_in(make_citizen):
 
 
 @pytest.mark.postgres
-def test_timestamps_load_through_the_compiled_loader_in_djangos_zone(make_citizen):
+def test_timestamps_load_through_the_compiled_loader_in_djangos_zone_during_a_bulk_run(make_citizen):
+    from points.db.tuning import bulk_run
+
     person = make_citizen()
-    loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
-    assert loader.__name__ == "FastTzLoader"
-    loaded = Citizen.objects.get(pk=person.pk).enrolled_at
+    assert connection.connection.adapters.get_loader(1184, 0).__name__ != "FastTzLoader"  # not for web requests
+    with bulk_run():
+        loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
+        assert loader.__name__ == "FastTzLoader"
+        loaded = Citizen.objects.get(pk=person.pk).enrolled_at
     assert loaded == person.enrolled_at and loaded.tzinfo == connection.timezone
 
 
