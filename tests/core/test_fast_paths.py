@@ -8,7 +8,7 @@ import datetime
 import json
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
@@ -94,13 +94,22 @@ def test_any_lookup_answers_as_in(make_citizen):
 def test_timestamps_load_through_the_compiled_loader_in_djangos_zone_during_a_bulk_run(make_citizen):
     from points.db.tuning import bulk_run
 
+    def fresh_connection_loader() -> str:  # what a request's connection, opened outside a run, gets
+        fresh = connections.create_connection(connection.alias)
+        try:
+            fresh.ensure_connection()
+            return fresh.connection.adapters.get_loader(1184, 0).__name__
+        finally:
+            fresh.close()
+
     person = make_citizen()
-    assert connection.connection.adapters.get_loader(1184, 0).__name__ != "FastTzLoader"  # not for web requests
+    assert fresh_connection_loader() != "FastTzLoader"
     with bulk_run():
         loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
         assert loader.__name__ == "FastTzLoader"
         loaded = Citizen.objects.get(pk=person.pk).enrolled_at
     assert loaded == person.enrolled_at and loaded.tzinfo == connection.timezone
+    assert fresh_connection_loader() != "FastTzLoader"
 
 
 def _donation(resident_id, n, month):
