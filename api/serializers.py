@@ -1,75 +1,32 @@
 """Request parsing and response shapes. Parsing only: the rules live in the services."""
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from api.exceptions import flatten
 from citizens.validators import normalize_resident_id
-from core.exceptions import ValidationFailed
+from core.exceptions import ApplicationError, ValidationFailed
+from points.admission import MAX_KEY_LENGTH, check_attributes_shape, parse_time
 from points.explain import entry_explanation
-from points.services import MAX_KEY_LENGTH
 from rules.registry import current_policy
-
-MAX_ATTRIBUTE_NAME = 100
-MAX_NESTING = 5
 
 
 class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time that must carry its time zone: a report's moment is never ambiguous."""
-
-    default_error_messages = {"naive": "Include a time zone offset, e.g. 2024-05-01T09:30:00+08:00 or ...Z."}
+    """An ISO 8601 date-time that must carry its time zone, read by ``points.admission.parse_time``."""
 
     def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and timezone.is_naive(parsed):
-                self.fail("naive")
-        return super().to_internal_value(value)
+        try:
+            return parse_time(value)
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.field_errors["occurred_at"]) from None
 
 
 class AttributesField(serializers.DictField):
-    """The event's attributes as a JSON object; their meaning is checked against the policy by the service."""
-
-    default_error_messages = {
-        "text": "Attribute names and texts may not contain NUL characters or unpaired surrogates.",
-        "name": f"Attribute names are at most {MAX_ATTRIBUTE_NAME} characters.",
-        "depth": f"Attributes may be nested at most {MAX_NESTING} levels deep.",
-    }
+    """The event's attributes as a JSON object; ``points.admission`` checks their shape and meaning."""
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if any(len(str(name)) > MAX_ATTRIBUTE_NAME for name in value):
-            self.fail("name")
-        self._check(value, 0)
-        return value
-
-    def _check(self, value, depth):
-        if depth > MAX_NESTING:
-            self.fail("depth")
-        if isinstance(value, str):
-            if not _storable(value):
-                self.fail("text")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                self._check(key, depth + 1)
-                self._check(item, depth + 1)
-        elif isinstance(value, list):
-            for item in value:
-                self._check(item, depth + 1)
-
-
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL can store the text (no NUL, valid UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        try:
+            return check_attributes_shape(super().to_internal_value(data))
+        except ApplicationError as exc:
+            raise serializers.ValidationError(exc.field_errors["attributes"]) from None
 
 
 # --- requests ---------------------------------------------------------------
@@ -84,8 +41,9 @@ class EventReportSerializer(serializers.Serializer):
     attributes = AttributesField(required=False, default=dict,
                                  help_text="The event type's attributes (GET /event-types/).")
     idempotency_key = serializers.CharField(
-        max_length=MAX_KEY_LENGTH, required=False,
-        help_text="Unique per report and agency; may be sent as the Idempotency-Key header instead.",
+        required=False, trim_whitespace=False,
+        help_text=f"Unique per report and agency, 1 to {MAX_KEY_LENGTH} characters; may be sent as the "
+                  "Idempotency-Key header instead.",
     )
 
     def validate_resident_id(self, value):
@@ -100,10 +58,7 @@ class EventReportSerializer(serializers.Serializer):
         if key is None:
             raise serializers.ValidationError(
                 {"idempotency_key": "required: send the Idempotency-Key header or the idempotency_key field"})
-        try:
-            data["idempotency_key"] = serializers.CharField(max_length=MAX_KEY_LENGTH).run_validation(key)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"idempotency_key": exc.detail}) from None
+        data["idempotency_key"] = key  # its length and content are the admission check's (points.admission)
         return data
 
 
@@ -124,7 +79,7 @@ class RetractSerializer(serializers.Serializer):
 
 
 def parse_report_items(items: list) -> list:
-    """Each batch item parsed to ``event_report`` keyword arguments, or the error that rejects it.
+    """Each batch item parsed to a dict of report fields, or the error that rejects it.
 
     One serializer instance validates every item (as DRF's ``many=True`` does): building a serializer
     per item would cost more than applying the report.

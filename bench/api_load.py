@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-DB_URL = "postgres://postgres@127.0.0.1:5432/bench_api"
+DB_NAME = os.environ.get("BENCH_API_DATABASE", "bench_api")  # one of its own for each checkout on a shared server
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 OCCURRED_AT = "2025-06-01T10:00:00+08:00"
 REPORT = ("police", "traffic_violation", {"severity": "minor"})
 SERVICE_AGENCY = "licensing"
@@ -52,8 +53,8 @@ def prepare_database() -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_api WITH (FORCE)")
-        conn.execute("CREATE DATABASE bench_api")
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     os.environ["DATABASE_URL"] = DB_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -340,7 +341,7 @@ def server_cpu_seconds(server: subprocess.Popen) -> dict:
     app = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
                                           text=True).stdout.split()]
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        postgres = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = 'bench_api'")]
+        postgres = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME])]
     redis = [int(p) for p in subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True,
                                             text=True).stdout.split()]
     return {"app": _cpu(app), "postgres": _cpu(postgres), "redis": _cpu(redis)}

@@ -4,7 +4,7 @@ Builds a deterministic invented population and event stream in a fresh
 database, enrols everyone, then times
 
 * the raw engine: ``Policy.evaluate`` for every event (the ceiling), and
-* ``events_ingest``: parsing, validation, rules, ledger writes, grades.
+* ``ingest_events``' own run (``ingest_tuned``): parsing, validation, rules, ledger writes, grades.
 
 Usage (one database per run; the database is dropped and recreated)::
 
@@ -102,7 +102,7 @@ def ingest_rate(lines: list, batch_size: int, workers: int):
     """Events per second end to end, the ingest report, and (events done, seconds) at each batch."""
     from tqdm import tqdm
 
-    from points.ingest import events_ingest
+    from points.management.commands.ingest_events import ingest_tuned
 
     start, marks = time.perf_counter(), [(0, 0.0)]
     with tqdm(total=len(lines), unit="event", desc="ingest") as bar:
@@ -111,8 +111,8 @@ def ingest_rate(lines: list, batch_size: int, workers: int):
             bar.update(count)
             marks.append((marks[-1][0] + count, time.perf_counter() - start))
 
-        report = events_ingest(lines=enumerate(lines, start=1), batch_size=batch_size, progress=progress,
-                               workers=workers)
+        report = ingest_tuned(lines=enumerate(lines, start=1), batch_size=batch_size, progress=progress,
+                              workers=workers)
     return len(lines) / (time.perf_counter() - start), report, marks
 
 

@@ -4,8 +4,8 @@ Builds (once, with --build) a deterministic population in its own database — t
 invented citizens and reports as ``bench/ingest.py`` — then times the simulation of a
 draft policy that changes points, a condition, a cap and the grade boundaries.
 
-The build plans every entry with the live code (``points.ledger.new_entry`` and
-``plan_rule_entries``, citizen by citizen in report order, caps counted in memory) and
+The build plans every entry with the live code (``points.writer.new_entry`` and
+``points.scoring.plan``, citizen by citizen in report order, caps counted in memory) and
 inserts rows in large batches without the per-batch locking of ``events_ingest``: a
 million events take minutes instead of an hour on a busy 2-core machine. Grade history
 (GradeChange) is not built; the simulation does not read it. ``--ingest`` builds through
@@ -95,14 +95,14 @@ def _build_chunk(citizens, by_resident, policy, agencies, now) -> None:
     from django.db import transaction
 
     from citizens.models import Citizen
-    from points import ledger
+    from points import writer
     from points.models import Event, LedgerEntry
     from points.services import ENROLMENT_EVENT_TYPE, report_fingerprint, system_agency
     from points.synthetic import PILOT_START
 
     register = system_agency()
     with transaction.atomic():
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
         events = []
         for citizen in citizens:
             events.append(Event(citizen=citizen, event_type=ENROLMENT_EVENT_TYPE, occurred_at=PILOT_START,
@@ -126,7 +126,7 @@ def _build_chunk(citizens, by_resident, policy, agencies, now) -> None:
 
 
 def _plan_entries(events, policy, now) -> list:
-    from points import ledger
+    from points import scoring, writer
     from points.models import LedgerEntry
     from points.services import ENROLMENT_EVENT_TYPE
 
@@ -134,16 +134,17 @@ def _plan_entries(events, policy, now) -> list:
     for event in events:
         citizen = event.citizen
         if event.event_type == ENROLMENT_EVENT_TYPE:
-            citizen.enrolled_at, citizen.score, caps = event.occurred_at, 0, ledger.CapCounts([])
-            entries.append(ledger.new_entry(
+            citizen.enrolled_at, citizen.score, caps = event.occurred_at, 0, scoring.CapCounts([])
+            entries.append(writer.new_entry(
                 citizen=citizen, event=event, rule_id="starting_points", rule_title="Starting points on enrolment",
                 policy_version=policy.version, delta=policy.starting_points, kind=LedgerEntry.Kind.OPENING,
                 at=event.occurred_at))
             continue
         citizen.grade = policy.grade_for(citizen.score)
         attributes = policy.validate_attributes(event.event_type, event.attributes)
-        entries += ledger.plan_rule_entries(citizen=citizen, event=event, attributes=attributes, policy=policy,
-                                            at=now, caps=caps)
+        planned = scoring.plan(citizen=citizen, event_type=event.event_type, occurred_at=event.occurred_at,
+                               attributes=attributes, policy=policy, caps=caps)
+        entries += writer.planned_entries(citizen=citizen, event=event, planned=planned, policy=policy, at=now)
     return entries
 
 

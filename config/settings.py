@@ -162,6 +162,8 @@ POLICY_CHECK_SECONDS = float(os.environ.get("POLICY_CHECK_SECONDS", "1"))
 # Plug point: the function giving the open appeals (of a citizen), which eligibility decisions
 # mention. The appeals app builds on points, so points finds it through this setting.
 POINTS_OPEN_APPEALS = "appeals.selectors.appeals_open"
+# Tables that other apps' receivers write while points ingests in bulk (analysed after a run).
+POINTS_BULK_ALSO_WRITES = ["notices.Notice"]
 
 # Every line goes through one handler that masks resident IDs (config/log_filters.py); Django's own
 # handlers (a console in DEBUG, mail to ADMINS) are dropped so that nothing is written unmasked.

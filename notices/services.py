@@ -33,7 +33,7 @@ from kombu.exceptions import OperationalError
 from notices import wording
 from notices.channels import PermanentFailure, channel_for, get_channel
 from notices.models import AgencyContact, DeliveryAttempt, Notice
-from points import bulk
+from points.db import bulk
 from points.models import LedgerEntry
 
 logger = logging.getLogger("notices")

@@ -3,7 +3,8 @@ from django.core.signals import setting_changed
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
 
-from points import db_roles, keys, lookups, postgres
+from points import db_roles, keys
+from points.db import lookups
 
 
 class PointsConfig(AppConfig):
@@ -12,7 +13,6 @@ class PointsConfig(AppConfig):
 
     def ready(self):
         lookups.register()
-        postgres.connect()
         setting_changed.connect(_forget_keys, dispatch_uid="points.keys.forget")
         post_migrate.connect(db_roles.after_migrate, sender=self, dispatch_uid="points.db_roles.after_migrate")
         connection_created.connect(db_roles.refuse_privileged, dispatch_uid="points.db_roles.refuse_privileged")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import bulk, ledger
+from points import writer
 from points.models import LedgerEntry
 from rules.registry import current_policy
 
@@ -63,16 +63,12 @@ def _expire_batch(citizen_ids, today, now, report: ExpiryReport) -> None:
         changes.append((citizen, reversals))
         planned.extend(reversals)
         report.points_restored -= sum(entry.delta for entry in entries)
-    bulk.insert_all(LedgerEntry, planned)
-    ledger.save_standings(changes=changes, policy=policy, at=now)
+    writer.write_entries(changes=changes, policy=policy, at=now)
     report.entries += len(planned)
     report.citizens += len(changes)
 
 
 def _expiry_entry(citizen, entry, now) -> LedgerEntry:
-    """The exact, unclamped reversal of ``entry`` (as ``ledger.reverse_entry`` writes it), of kind expiry."""
-    return ledger.new_entry(
-        citizen=citizen, event=entry.event, rule_id=entry.rule_id, rule_title=entry.rule_title,
-        policy_version=entry.policy_version, delta=-entry.delta, kind=LedgerEntry.Kind.EXPIRY, at=now,
-        reverses=entry, reason=f"expired on {entry.expires_on.isoformat()} under rule {entry.rule_id}",
-    )
+    """The exact, unclamped reversal of ``entry``, of kind expiry (unsaved)."""
+    return writer.reversal(citizen=citizen, entry=entry, at=now, kind=LedgerEntry.Kind.EXPIRY,
+                           reason=f"expired on {entry.expires_on.isoformat()} under rule {entry.rule_id}")

@@ -1,7 +1,8 @@
 """The model-layer half of the tamper-proof record (the database half is migration 0002's triggers).
 
 Ledger entries are append-only: never saved twice, updated or deleted. Events are append-only
-too, except for one change: the reversal mechanism (``points.services.event_withdraw``) moves
+too, except for one change: the reversal mechanism (``points.writer.mark_event``, called by
+``points.services.event_withdraw``) moves
 an event's status from ``applied`` to ``retracted`` or ``voided``, with who, when and why, in a
 single queryset ``update`` of the four status fields. Everything else raises ``ImmutableRecord``.
 On PostgreSQL the triggers refuse the same even for raw SQL; on SQLite this layer is the guard.
@@ -36,7 +37,7 @@ class EventQuerySet(AppendOnlyQuerySet):
         if not kwargs.keys() <= EVENT_STATUS_FIELDS or kwargs.get("status") not in WITHDRAWN:
             raise ImmutableRecord(
                 "Events are never changed; only their status moves from applied to retracted or voided "
-                "(through points.services.event_withdraw)."
+                "(through points.writer.mark_event)."
             )
         # Only applied events may move, so a withdrawn event can never be re-applied.
         return models.QuerySet.update(self.filter(status=APPLIED), **kwargs)

@@ -19,18 +19,18 @@ from django.utils.translation import gettext as _
 
 from citizens.models import Citizen
 from core.exceptions import InvalidState, NotFound, ValidationFailed
-from points import ledger
-from points.duties import check_may_lift, holds
-from points.models import Agency, Event, LedgerEntry
-from points.services import (
-    _check_agency_may_report,
-    _check_key,
-    _check_scorable,
-    _clean_attributes,
+from points import writer
+from points.admission import (
+    check_agency_may_report,
+    check_key,
+    check_scorable,
+    clean_attributes,
     jsonable_attributes,
     report_fingerprint,
-    system_agency,
 )
+from points.duties import check_may_lift, holds
+from points.models import Agency, Event, LedgerEntry
+from points.services import system_agency
 from rules.registry import current_policy
 
 LIFT_PERMISSION = "appeals.correct_event"
@@ -51,7 +51,7 @@ def event_lift(*, event: Event, event_type: str, resident_id: str, attributes: d
                agency: Agency | None = None, user=None, now: datetime.datetime | None = None) -> LiftResult:
     """Record that the obligation ``event`` stood for was fulfilled; all or nothing, idempotent by key."""
     now = now or timezone.now()
-    _check_key(idempotency_key)
+    check_key(idempotency_key)
     policy = current_policy()
     official = agency is None and holds(user, LIFT_PERMISSION)
     if not official and (agency is None or agency.pk != event.agency_id):
@@ -67,16 +67,16 @@ def event_lift(*, event: Event, event_type: str, resident_id: str, attributes: d
                                      None if official else agency)
         if official:
             check_may_lift(event, user.get_username())
-        lifting = Event.objects.create(
+        writer.record_policy_version(policy)
+        lifting = writer.add_event(
             citizen=citizen, event_type=event_type, agency=reporter, reported_by=user if official else None,
             occurred_at=_start_of(paid_on), reported_at=now, attributes=jsonable_attributes(cleaned),
             idempotency_key=idempotency_key, policy_version=policy.version, lifts=event,
             fingerprint=report_fingerprint(resident_id, event_type, _start_of(paid_on), attributes),
         )
-        ledger.record_policy_version(policy)
-        entries = ledger.apply_rules(citizen=citizen, event=lifting, attributes=cleaned, policy=policy, at=now)
+        entries = writer.score_event(citizen=citizen, event=lifting, attributes=cleaned, policy=policy, at=now)
         entries += _lift_entries(citizen, event, lifting, paid_on, now)
-        ledger.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
+        writer.save_standings(changes=[(citizen, entries)], policy=policy, at=now)
     return LiftResult(event=lifting, entries=entries, score=citizen.score, grade=citizen.grade, created=True)
 
 
@@ -96,14 +96,14 @@ def _validate(event, citizen, event_type, resident_id, attributes, policy, now, 
         raise ValidationFailed(_("Event %(id)s is about another person.") % {"id": event.pk},
                                field_errors={"resident_id": ["is not the person of the lifted event"]})
     if agency is not None:
-        _check_agency_may_report(agency, event_type, policy)
-    _check_scorable(citizen)
+        check_agency_may_report(agency, event_type, policy)
+    check_scorable(citizen)
     if event.status != Event.Status.APPLIED:
         raise InvalidState(_("Event %(id)s is %(status)s: there is nothing to lift.")
                            % {"id": event.pk, "status": event.status})
     if event.lifted_by.exists():
         raise InvalidState(_("Event %(id)s was already lifted.") % {"id": event.pk})
-    cleaned = _clean_attributes(policy, event_type, attributes)
+    cleaned = clean_attributes(policy, event_type, attributes)
     paid_on = cleaned[spec.lifts.date_attribute]
     field = f"attributes.{spec.lifts.date_attribute}"
     if paid_on > timezone.localdate(now):
@@ -121,14 +121,14 @@ def _lift_entries(citizen, event, lifting, paid_on, now) -> list:
     suspended = event.entries.filter(kind=LedgerEntry.Kind.SUSPENSION, reversed_by__isnull=True).select_related(
         "reverses").order_by("id")
     for entry in suspended:  # count the suspended points again, to lift them in the same step
-        entries.append(ledger.reverse_entry(
+        entries.append(writer.reverse_entry(
             citizen=citizen, entry=entry, at=now, kind=LedgerEntry.Kind.REINSTATEMENT, event=lifting,
             reason=_("Reinstated to be lifted by event #%(id)s.") % {"id": lifting.pk}))
     reason = _("Obligation fulfilled: unpaid from %(occurred)s to %(paid)s; paid on %(paid)s (event #%(id)s).") % {
         "occurred": occurred, "paid": paid_on.isoformat(), "id": lifting.pk}
-    counting = list(ledger.counting_entries(event)) + entries
+    counting = list(writer.counting_entries(event)) + entries
     for entry in counting:
-        entries.append(ledger.reverse_entry(citizen=citizen, entry=entry, reason=reason, at=now,
+        entries.append(writer.reverse_entry(citizen=citizen, entry=entry, reason=reason, at=now,
                                             kind=LedgerEntry.Kind.LIFT, event=lifting))
     return entries
 

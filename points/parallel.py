@@ -17,7 +17,7 @@ import zlib
 from django.db import connection, connections
 
 from points.ingest import IngestReport, apply_batches
-from points.ledger import record_policy_version
+from points.writer import record_policy_version
 from rules.registry import current_policy
 
 _QUEUED_BATCHES = 4  # per worker: enough to keep it busy, little enough to bound memory
@@ -28,13 +28,14 @@ class ParallelIngestError(RuntimeError):
     """A worker failed; batches it committed before stay (re-running the file is safe)."""
 
 
-def events_ingest_parallel(*, lines, workers: int, batch_size: int = 500, progress=None, now=None) -> IngestReport:
+def events_ingest_parallel(*, lines, workers: int, batch_size: int = 500, progress=None, now=None,
+                           before_batch=None) -> IngestReport:
     """``events_ingest`` with ``workers`` processes; see the module docstring."""
     if connection.vendor != "postgresql":
         raise ValueError("Several ingest workers need PostgreSQL (SQLite has a single writer).")
     record_policy_version(current_policy())  # once, before workers could race to record it
     connections.close_all()  # a forked child must not share the parent's connection
-    pool = _Pool(workers, batch_size, now, progress)
+    pool = _Pool(workers, batch_size, now, progress, before_batch)
     try:
         pool.route(lines)
         return pool.collect()
@@ -45,13 +46,14 @@ def events_ingest_parallel(*, lines, workers: int, batch_size: int = 500, progre
 class _Pool:
     """Worker processes, a bounded inbox each, and one outbox for progress and results."""
 
-    def __init__(self, workers, batch_size, now, progress):
+    def __init__(self, workers, batch_size, now, progress, before_batch):
         context = multiprocessing.get_context("fork")
         self.batch_size, self.progress = batch_size, progress
         self.inboxes = [context.Queue(maxsize=_QUEUED_BATCHES) for _ in range(workers)]
         self.outbox = context.Queue()
         self.results = []
-        self.processes = [context.Process(target=_work, args=(inbox, self.outbox, now), daemon=True)
+        self.processes = [context.Process(target=_work, args=(inbox, self.outbox, now, before_batch),
+                                          daemon=True)
                           for inbox in self.inboxes]
         for process in self.processes:
             process.start()
@@ -141,9 +143,10 @@ def _worker_for(text: str, workers: int) -> int:
     return zlib.crc32(str(resident_id).encode()) % workers
 
 
-def _work(inbox, outbox, now) -> None:
+def _work(inbox, outbox, now, before_batch) -> None:
     try:
-        report = apply_batches(iter(inbox.get, None), now=now, progress=lambda n: outbox.put(("progress", n)))
+        report = apply_batches(iter(inbox.get, None), now=now, progress=lambda n: outbox.put(("progress", n)),
+                               before_batch=before_batch)
         outbox.put(("done", report))
     except BaseException:  # the parent must hear of any failure, or it would wait for ever
         outbox.put(("failed", traceback.format_exc()))

@@ -1,4 +1,4 @@
-"""Which policy versions this process knows to be stored (for ``points.ledger.record_policy_version``).
+"""Which policy versions this process knows to be stored (for ``points.writer.record_policy_version``).
 
 Every ledger entry names the policy version that produced it, and the version's files must be
 stored in ``PolicyVersion``. Checking that on every report costs a query for something that

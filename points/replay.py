@@ -1,7 +1,7 @@
 """Replaying events through the real scoring code, in memory and without writing anything.
 
 One citizen at a time, events in the order they were reported: each event is planned by
-``points.ledger.plan_rule_entries`` (conditions, effective dates, caps, floor and ceiling,
+``points.scoring.plan`` (conditions, effective dates, caps, floor and ceiling,
 expiry dates) on an unsaved copy of the citizen. Policy tests, simulations and the
 retroactive re-scoring all use ``replay``, so they cannot disagree with live scoring.
 """
@@ -14,8 +14,8 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points.ledger import CapCounts, plan_rule_entries
 from points.models import Event
+from points.scoring import CapCounts, plan
 from rules.answers import _typed
 from rules.errors import AttributeValidationError, UnknownEventTypeError
 
@@ -170,3 +170,11 @@ class CachedEvaluation:
                 self._cleaned.clear()
             cleaned = self._cleaned[key] = self._policy.validate_attributes(event_type, attributes)
         return cleaned
+
+
+def plan_rule_entries(*, citizen, event, attributes, policy, at, caps, tz=None) -> list:
+    """``scoring.plan`` for ``event``, moving the (scratch) citizen's score by what it earns."""
+    planned = plan(citizen=citizen, event_type=event.event_type, occurred_at=event.occurred_at,
+                   attributes=attributes, policy=policy, caps=caps, tz=tz)
+    citizen.score += sum(p.delta for p in planned)
+    return planned

@@ -14,15 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from citizens.models import Citizen
-from points import ledger
+from points import writer
 from points.history import citizen_history, entry_rows, event_rows
-from points.models import Event, GradeChange, LedgerEntry
+from points.models import Event, LedgerEntry
 from points.replay import CachedEvaluation, Outcome, replay, scratch_citizen
-from points.services import ENROLMENT_EVENT_TYPE
+from points.writer import ENROLMENT_EVENT_TYPE
 
 KEY_PREFIX = "rescore"
 
@@ -84,36 +83,28 @@ def citizen_rescore(*, citizen_id: int, policy, since: datetime.date | None, by:
         outcomes = [o for o in outcomes if o.changed]
         if not outcomes:
             return {}
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
         originals = Event.objects.select_for_update().in_bulk([o.event.id for o in outcomes])
         written = {}
         for outcome in outcomes:
             written[outcome.event.id] = _rescore_event(citizen, originals[outcome.event.id], outcome, policy, by, now)
-        ledger.save_standings(changes=[(citizen, _flatten(written))], policy=policy, at=now)
+        writer.save_standings(changes=[(citizen, _flatten(written))], policy=policy, at=now)
         return written
 
 
 def _rescore_event(citizen, event: Event, outcome: Outcome, policy, by: str, now) -> list:
     reason = f"Re-scored under policy version {policy.version[:12]} (published retroactively)."
-    reversals = ledger.reverse_event(citizen=citizen, event=event, reason=reason, at=now)
-    Event.objects.filter(pk=event.pk).update(
-        status=Event.Status.VOIDED, status_reason=reason, status_changed_at=now, status_changed_by=by
-    )
-    replacement = Event.objects.create(
+    reversals = writer.reverse_event(citizen=citizen, event=event, reason=reason, at=now)
+    writer.mark_event(event=event, status=Event.Status.VOIDED, reason=reason, by=by, at=now)
+    replacement = writer.add_event(
         citizen=citizen, event_type=event.event_type, occurred_at=event.occurred_at, reported_at=event.reported_at,
         agency_id=event.agency_id, reported_by_id=event.reported_by_id, attributes=event.attributes,
         idempotency_key=f"{KEY_PREFIX}:{policy.version[:16]}:{event.pk}", fingerprint=event.fingerprint,
         policy_version=policy.version, corrects=event,
     )
-    entries = [
-        ledger.new_entry(
-            citizen=citizen, event=replacement, rule_id=planned.rule_id, rule_title=planned.rule_title,
-            policy_version=policy.version, delta=planned.delta, kind=LedgerEntry.Kind.RULE, at=now,
-            expires_on=planned.expires_on,
-        )
-        for planned in outcome.planned
-    ]
-    return reversals + LedgerEntry.objects.bulk_create(entries)
+    entries = writer.planned_entries(citizen=citizen, event=replacement, planned=outcome.planned, policy=policy,
+                                     at=now)
+    return reversals + writer.add_entries(entries)
 
 
 def citizens_regrade(*, policy, at=None, batch_size: int = 1000) -> int:
@@ -139,17 +130,5 @@ def citizens_regrade(*, policy, at=None, batch_size: int = 1000) -> int:
 
 
 def _regrade_batch(ids: list[int], policy, at) -> int:
-    latest = LedgerEntry.objects.filter(citizen=OuterRef("pk")).order_by("-id").values("id")[:1]
     with transaction.atomic():
-        citizens = list(Citizen.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-                        .annotate(latest_entry=Subquery(latest)))
-        changes = []
-        for citizen in citizens:
-            grade = policy.grade_for(citizen.score)
-            if grade != citizen.grade:
-                changes.append(GradeChange(citizen=citizen, from_grade=citizen.grade, to_grade=grade,
-                                           score=citizen.score, entry_id=citizen.latest_entry, changed_at=at))
-                citizen.grade, citizen.grade_changed_at = grade, at
-        Citizen.objects.bulk_update([c.citizen for c in changes], ["grade", "grade_changed_at"])
-        GradeChange.objects.bulk_create(changes)
-    return len(changes)
+        return writer.regrade(ids, policy=policy, at=at)

@@ -1,7 +1,7 @@
 """Signals the ledger sends, so that other apps (notices) can react without the core knowing them."""
 from django.dispatch import Signal
 
-# Sent by ``points.ledger.save_standings`` inside the writing transaction, before the new scores
+# Sent by ``points.writer.save_standings`` inside the writing transaction, before the new scores
 # and grades are stored, with ``changes`` (a list of ``(citizen, new_entries)`` pairs in the order
 # they happened; ``citizen.grade`` is still the grade before them), ``policy`` and ``at``.
 # A receiver that raises rolls the whole write back.

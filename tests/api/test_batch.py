@@ -116,12 +116,16 @@ def test_batch_gives_the_same_ledger_as_single_reports(make_citizen, as_agency, 
 def test_when_the_joint_write_fails_each_item_is_applied_on_its_own(make_citizen, as_agency, monkeypatch):
     from django.db import IntegrityError
 
-    from points import batch
+    from points import writer
 
-    def collide(*args, **kwargs):
-        raise IntegrityError("duplicate key value violates unique constraint")
+    write_reports = writer.write_reports
 
-    monkeypatch.setattr(batch, "write_batch", collide)
+    def collide(reports, *args, **kwargs):
+        if len(reports) > 1:  # the joint write fails; each report alone goes through
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return write_reports(reports, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "write_reports", collide)
     citizen = make_citizen()
     items = [report_body(citizen, key="x1"), report_body(citizen, key="x2", event_type="nope"),
              report_body(citizen, key="x3", event_type="drunk_driving_conviction")]

@@ -2,7 +2,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from points import bulk
+from points.db import bulk
 from points.models import Event
 from points.synthetic import PILOT_START
 
@@ -19,4 +19,4 @@ def test_duplicate_key_in_copy_is_integrity_error(make_citizen, agencies):
 
     bulk.insert_all(Event, [event()])
     with pytest.raises(IntegrityError), transaction.atomic():
-        bulk.insert_all(Event, [event()])
+        bulk.insert_all(Event, [event() for _ in range(bulk.COPY_FROM_ROWS)])  # COPY, not INSERT

@@ -8,13 +8,13 @@ import datetime
 import json
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
 from citizens.models import Citizen
 from notices.models import Notice
-from points import bulk
+from points.db import bulk
 from points.ingest import events_ingest
 from points.models import Event, LedgerEntry
 from points.services import event_retract
@@ -91,12 +91,25 @@ def test_any_lookup_answers_as_in(make_citizen):
 
 
 @pytest.mark.postgres
-def test_timestamps_load_through_the_compiled_loader_in_djangos_zone(make_citizen):
+def test_timestamps_load_through_the_compiled_loader_in_djangos_zone_during_a_bulk_run(make_citizen):
+    from points.db.tuning import bulk_run
+
+    def fresh_connection_loader() -> str:  # what a request's connection, opened outside a run, gets
+        fresh = connections.create_connection(connection.alias)
+        try:
+            fresh.ensure_connection()
+            return fresh.connection.adapters.get_loader(1184, 0).__name__
+        finally:
+            fresh.close()
+
     person = make_citizen()
-    loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
-    assert loader.__name__ == "FastTzLoader"
-    loaded = Citizen.objects.get(pk=person.pk).enrolled_at
+    assert fresh_connection_loader() != "FastTzLoader"
+    with bulk_run():
+        loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text
+        assert loader.__name__ == "FastTzLoader"
+        loaded = Citizen.objects.get(pk=person.pk).enrolled_at
     assert loaded == person.enrolled_at and loaded.tzinfo == connection.timezone
+    assert fresh_connection_loader() != "FastTzLoader"
 
 
 def _donation(resident_id, n, month):
@@ -189,10 +202,11 @@ def test_analyze_if_stale_waits_for_the_given_growth(as_db_owner):  # ANALYZE is
     assert _reltuples(table) == 200  # the default, autovacuum's 50 + 10 %: analysed
 
 
-def test_ingest_runs_with_the_bulk_collector_settings_and_restores_them(make_citizen, agencies):
+def test_the_ingest_command_runs_with_the_bulk_collector_settings_and_restores_them(make_citizen, agencies):
     import gc
 
-    from points.collector import THRESHOLDS
+    from points.db.collector import THRESHOLDS
+    from points.management.commands.ingest_events import ingest_tuned
 
     person = make_citizen()
     before, seen = gc.get_threshold(), []
@@ -201,18 +215,44 @@ def test_ingest_runs_with_the_bulk_collector_settings_and_restores_them(make_cit
     def progress(count):
         seen.append((gc.get_threshold(), gc.get_freeze_count()))
 
-    report = events_ingest(lines=enumerate([_donation(person.resident_id, 1, 3)], start=1), now=NOW,
-                           progress=progress)
+    report = ingest_tuned(lines=enumerate([_donation(person.resident_id, 1, 3)], start=1), now=NOW,
+                          progress=progress)
     assert report.applied == 1
     assert seen[0][0] == THRESHOLDS and seen[0][1] > frozen_before  # the objects of before the run: frozen
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen_before
 
 
-def test_the_quiet_collector_still_collects_cycles():
+def test_events_ingest_itself_leaves_the_collector_alone(make_citizen, agencies):
     import gc
+
+    person, seen = make_citizen(), []
+    events_ingest(lines=enumerate([_donation(person.resident_id, 1, 3)], start=1), now=NOW,
+                  progress=lambda count: seen.append(gc.get_threshold()))
+    assert seen == [gc.get_threshold()]
+
+
+def test_the_quiet_collector_restores_a_callers_freeze_and_disabled_collector():
+    import gc
+
+    from points.db.collector import quiet_collector
+
+    gc.freeze()
+    gc.disable()
+    try:
+        frozen = gc.get_freeze_count()
+        with quiet_collector():
+            assert gc.isenabled()
+        assert gc.get_freeze_count() == frozen and not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_the_quiet_collector_still_collects_cycles_on_its_own():
+    """No ``gc.collect()``: the cycle must go in a collection the allocations themselves trigger."""
     import weakref
 
-    from points.collector import quiet_collector
+    from points.db.collector import THRESHOLDS, quiet_collector
 
     class Node:
         pass
@@ -222,8 +262,9 @@ def test_the_quiet_collector_still_collects_cycles():
         node.me = node  # a cycle: only the collector can free it
         alive = weakref.ref(node)
         del node
-        gc.collect()
+        kept = [[] for _ in range(3 * THRESHOLDS[0])]  # enough new containers for young collections
         assert alive() is None
+        del kept
 
 
 def test_cap_counts_of_a_rolled_back_batch_are_not_remembered(make_citizen, agencies,

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from points import ledger, recorded_versions
+from points import recorded_versions, writer
 from rules.models import PolicyVersion
 from rules.registry import current_policy
 
@@ -25,11 +25,11 @@ def stored(policy) -> bool:
 def test_a_committed_version_is_not_looked_up_again():
     policy = current_policy()
     with transaction.atomic():
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
         assert not recorded_versions.is_known(policy.version)  # not before the commit
     assert recorded_versions.is_known(policy.version) and stored(policy)
     with CaptureQueriesContext(connection) as queries:
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
     assert not [q for q in queries if "rules_policyversion" in q["sql"]]
 
 
@@ -37,10 +37,10 @@ def test_a_committed_version_is_not_looked_up_again():
 def test_a_rolled_back_version_is_stored_again():
     policy = current_policy()
     with pytest.raises(RuntimeError), transaction.atomic():
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
         raise RuntimeError("the report failed")
     assert not recorded_versions.is_known(policy.version) and not stored(policy)
-    ledger.record_policy_version(policy)
+    writer.record_policy_version(policy)
     assert stored(policy)
 
 
@@ -48,20 +48,20 @@ def test_callbacks_run_inside_an_open_transaction_prove_nothing(db, django_captu
     """Tests run captured on-commit callbacks inside their own transaction, which is then rolled back."""
     policy = current_policy()
     with django_capture_on_commit_callbacks(execute=True):
-        ledger.record_policy_version(policy)
+        writer.record_policy_version(policy)
     assert stored(policy) and not recorded_versions.is_known(policy.version)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_deleted_or_flushed_versions_are_forgotten(as_db_owner):  # flush is the owner's
     policy = current_policy()
-    ledger.record_policy_version(policy)
+    writer.record_policy_version(policy)
     assert recorded_versions.is_known(policy.version)
     PolicyVersion.objects.all().delete()
     assert not recorded_versions.is_known(policy.version)
-    ledger.record_policy_version(policy)
+    writer.record_policy_version(policy)
     assert stored(policy) and recorded_versions.is_known(policy.version)
     call_command("flush", interactive=False, verbosity=0)
     assert not recorded_versions.is_known(policy.version)
-    ledger.record_policy_version(policy)
+    writer.record_policy_version(policy)
     assert stored(policy)

@@ -156,10 +156,10 @@ def test_policy_with_errors_is_not_tested(rules_command, draft):
 
 
 def test_runner_uses_the_real_ledger_code(monkeypatch):
-    """Breaking points.ledger.bounded_delta breaks the policy tests: there is no second implementation."""
-    from points import ledger
+    """Breaking points.scoring.bounded_delta breaks the policy tests: there is no second implementation."""
+    from points import scoring
 
-    monkeypatch.setattr(ledger, "bounded_delta", lambda policy, score, delta: delta)
+    monkeypatch.setattr(scoring, "bounded_delta", lambda policy, score, delta: delta)
     run = run_policy_tests(load_policy(SHIPPED), SHIPPED)
     failed = {result.case.name for result in run.failed}
     assert failed == {"The score never goes above the ceiling of 1200", "The score never goes below the floor of 0"}

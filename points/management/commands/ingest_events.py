@@ -5,9 +5,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
+from points.db.tuning import bulk_run
 from points.ingest import events_ingest
 from points.management.commands.import_citizens import count_lines
 from points.parallel import ParallelIngestError
+
+
+def ingest_tuned(**kwargs):
+    """``events_ingest`` with the bulk run's process settings (``points.db.tuning``), for this command and
+    ``bench/ingest.py``: collector, loaders and table statistics, restored after."""
+    with bulk_run() as refresh_statistics:
+        return events_ingest(before_batch=refresh_statistics, **kwargs)
 
 
 class Command(BaseCommand):
@@ -46,7 +54,7 @@ class Command(BaseCommand):
         with handle, tqdm(total=total, unit="event", desc="ingest", disable=options["verbosity"] == 0) as bar:
             lines = ((number, text) for number, text in enumerate(handle, start=1) if text.strip())
             try:
-                report = events_ingest(lines=lines, batch_size=batch_size, progress=bar.update, workers=workers,
+                report = ingest_tuned(lines=lines, batch_size=batch_size, progress=bar.update, workers=workers,
                                        migrated=options["migrated"])
             except ParallelIngestError as exc:
                 raise CommandError(f"{exc}\nBatches applied before the failure stay; run the file again.") from None

@@ -1,9 +1,8 @@
 """``field__any=[...]``: ``__in`` sent to PostgreSQL as one array parameter.
 
-``__in`` writes one placeholder per value. For the bulk path's thousand-value lists psycopg
-parsed each such statement in Python before sending it (it caches only short statements):
-~3 ms a statement, several statements a batch (``bench/ingest.py``). ``= ANY(%s)`` has one
-placeholder whatever the list's length. Other databases get ``__in``'s SQL unchanged.
+``__in`` writes one placeholder per value, so a batch's thousand-value list makes a new statement
+text each time, which psycopg parses in Python before sending (it caches only short statements).
+``= ANY(%s)`` has one placeholder whatever the list's length. Other databases get ``__in``'s SQL unchanged.
 """
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject

@@ -1,12 +1,16 @@
-"""Fast inserts, updates, locks and instances for the bulk paths.
+"""Fast inserts, updates, locks and instances: the one place the ledger writer's speed comes from.
 
-On PostgreSQL rows go in with COPY after their ids are taken from the
-table's sequence, so objects get their primary keys like ``bulk_create``
-gives them, at a fraction of the cost (measured with ``bench/ingest.py``).
-Elsewhere this falls back to ``bulk_create``. Database constraints and
-triggers apply to COPY exactly as to INSERT. ``build`` makes the unsaved
-instances, ``lock_in_bulk`` locks a batch's rows and ``update_fields``
-writes changed fields back, each in one statement.
+The contract: each function behaves on PostgreSQL exactly as its plain Django equivalent does on
+every database, or refuses loudly.
+
+* ``build(model, **values)`` is ``model(**values)``; ``_instance`` checks once per model that its
+  shortcut gives the very instance Django's constructor gives, and raises if Django changed.
+* ``insert_all`` is ``bulk_create``: on PostgreSQL the ids come from the table's sequence and rows
+  go in with COPY; ``pre_save`` (``auto_now``, ``auto_now_add``) runs on both databases, related
+  instances saved after they were assigned give their keys, constraints and triggers apply as to
+  INSERT. Models whose primary key is not an automatic integer are refused.
+* ``lock_in_bulk`` is ``select_for_update().in_bulk()``, rows locked in primary-key order.
+* ``update_fields`` writes the named fields of saved instances, one statement on PostgreSQL.
 """
 import datetime
 import decimal
@@ -20,18 +24,16 @@ from django.db import connection, connections, models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
-from points.lookups import array_type
+from points.db.lookups import array_type
 
 
 def build(model, /, **values):
-    """An unsaved ``model`` instance, like ``model(**values)`` at under half the cost.
-
-    Django's keyword construction costs 16-26 µs an event on these machines (``build``: 6), most of it in
-    related-object descriptors and the ``pre_init``/``post_init`` signals; the bulk path builds
-    three objects per report. Values are stored by attname, as ``Model.__init__`` stores them;
-    when anything listens to those signals the instance is made by ``__init__`` instead, so
-    receivers still run. A related object passed by name (``citizen=person``) sets the key and
-    is cached on the instance, as keyword construction does; fields not given get their defaults.
+    """An unsaved ``model`` instance, like ``model(**values)`` without the cost of keyword construction
+    (related-object descriptors, the ``pre_init``/``post_init`` signals); every report builds three.
+    Values are stored by attname, as ``Model.__init__`` stores them; when anything listens to those
+    signals the instance is made by ``__init__`` instead, so receivers still run. A related object
+    passed by name (``citizen=person``) sets the key and is cached on the instance, as keyword
+    construction does; fields not given get their defaults.
     """
     spec = _build_spec(model)
     related = []
@@ -58,12 +60,29 @@ def _instance(model, data: dict, *, db=None):
     if pre_init.receivers or post_init.receivers:
         obj = model(*[data[name] for name in _build_spec(model).attnames])
     else:
-        obj = model.__new__(model)
-        obj._state = ModelState()
-        obj.__dict__.update(data)
+        obj = _shortcut(model, data)
     if db is not None:
         obj._state.adding, obj._state.db = False, db
     return obj
+
+
+def _shortcut(model, data: dict):
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj.__dict__.update(data)
+    return obj
+
+
+class DjangoChanged(RuntimeError):
+    """An assumption ``points.db`` makes about Django no longer holds: refuse rather than write wrongly."""
+
+
+def _check_shortcut(model, spec) -> None:
+    """Refuse if Django's constructor stores anything the shortcut does not (checked once per model)."""
+    data = {**spec.constant_defaults, **{f.attname: f.get_default() for f in spec.made_defaults}}
+    made, short = model(*[data[name] for name in spec.attnames]), _shortcut(model, data)
+    if vars(made).keys() != vars(short).keys() or vars(made._state) != vars(short._state):
+        raise DjangoChanged(f"Model.__init__ of {model.__name__} stores more than its fields: update points.db.bulk.")
 
 
 class _BuildSpec(NamedTuple):
@@ -77,30 +96,56 @@ class _BuildSpec(NamedTuple):
 def _build_spec(model) -> _BuildSpec:
     fields = model._meta.concrete_fields
     made = tuple(f for f in fields if f.has_default() and callable(f.default))
-    return _BuildSpec(
+    spec = _BuildSpec(
         attnames=tuple(f.attname for f in fields),
         constant_defaults={f.attname: f.get_default() for f in fields if f not in made},
         made_defaults=made,
         relations={f.name: f for f in fields if f.is_relation},
     )
+    _check_shortcut(model, spec)
+    return spec
+
+
+@cache
+def _pre_saving(model) -> tuple:
+    """Fields whose ``pre_save`` makes the value written (``auto_now``, ``auto_now_add``, file fields...)."""
+    def changes_value(field):
+        if isinstance(field, models.DateField | models.TimeField):  # DateTimeField included
+            return field.auto_now or field.auto_now_add
+        return type(field).pre_save is not models.Field.pre_save
+    return tuple(f for f in model._meta.concrete_fields if changes_value(f))
+
+
+def _automatic_pk(model):
+    pk = model._meta.pk
+    if pk.get_internal_type() not in ("AutoField", "BigAutoField", "SmallAutoField"):
+        raise DjangoChanged(f"{model.__name__}'s primary key is not an automatic integer: insert_all cannot number it.")
+    return pk
+
+
+# Below this many rows one INSERT ... RETURNING costs less than taking ids and then copying.
+COPY_FROM_ROWS = 8
 
 
 def insert_all(model, objs: list) -> list:
     """Insert ``objs`` (unsaved model instances) and set their primary keys."""
     if not objs:
         return objs
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs)
+    pk = _automatic_pk(model)
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM_ROWS:
+        return model._default_manager.bulk_create(objs)
     _link_related(model, objs)
+    for field in _pre_saving(model):
+        for obj in objs:
+            setattr(obj, field.attname, field.pre_save(obj, True))
     fields = model._meta.concrete_fields
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        # The sequence is looked up once: as an argument of nextval, pg_get_serial_sequence ran for
-        # every row, a catalog search costing 5 of the 6 ms a thousand ids took.
+        # The sequence is looked up once, not as nextval's argument, where it is searched for every row.
         cursor.execute(
-            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+            "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
             "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
-            [table, len(objs)],
+            [table, pk.column, len(objs)],
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
@@ -122,9 +167,8 @@ def insert_all(model, objs: list) -> list:
 def lock_in_bulk(model, values, *, field_name: str) -> dict:
     """``select_for_update().in_bulk(values, field_name=...)``, rows locked in primary-key order.
 
-    On PostgreSQL the values are joined as one array: the planner then looks each one up in the
-    field's index, where the IN list ``in_bulk`` writes made it read the whole citizens table
-    (36 against 12 ms for a thousand of 100,000 citizens).
+    On PostgreSQL the values are joined as one array, so the planner looks each one up in the
+    field's index; with the IN list ``in_bulk`` writes it may read the whole table instead.
     """
     values = list(dict.fromkeys(values))
     if connection.vendor != "postgresql" or not values:
@@ -151,8 +195,7 @@ def _from_rows(model, rows) -> list:
     """
     attnames = _build_spec(model).attnames
     converting = [(i, f) for i, f in enumerate(model._meta.concrete_fields) if hasattr(f, "from_db_value")]
-    # The connection proxy is read once: each read goes through a thread-local lookup (read per row,
-    # it took 3 % of the bulk ingest's Python time).
+    # The connection proxy is read once: each read goes through a thread-local lookup.
     conn = connections[connection.alias]
     objs = []
     for row in rows:
@@ -165,22 +208,27 @@ def _from_rows(model, rows) -> list:
 
 
 def _link_related(model, objs) -> None:
-    """Take foreign keys from related instances saved after they were assigned (as ``save`` does).
-
-    Django's own check costs ~7 µs a row and field; only rows with an empty key and a cached
-    related instance need it.
-    """
+    """Take foreign keys from related instances saved after they were assigned, or refuse an unsaved
+    one, as ``save`` and ``bulk_create`` do. Only an empty key is looked at: reading the field then
+    gives the assigned instance, or None, without a query."""
     relations = [f for f in model._meta.concrete_fields if f.is_relation]
     for obj in objs:
-        if any(getattr(obj, f.attname) is None and f.is_cached(obj) for f in relations):
-            obj._prepare_related_fields_for_save(operation_name="insert_all")
+        for field in relations:
+            if getattr(obj, field.attname) is not None:
+                continue
+            related = getattr(obj, field.name)
+            if related is not None and related.pk is None:
+                raise ValueError(f"insert_all() prohibited to prevent data loss due to unsaved related object "
+                                 f"'{field.name}'.")
+            if related is not None:
+                setattr(obj, field.attname, related.pk)
 
 
 def _row_getter(fields):
     """A function giving an instance's database values for ``fields``, in order.
 
-    psycopg adapts plain Python values itself: only JSON goes through Django's preparation
-    (preparing every field through Django cost ~60 µs a row).
+    psycopg adapts plain Python values itself: only JSON goes through Django's preparation, which
+    for the other fields would only repeat what psycopg does.
     """
     get = operator.attrgetter(*(f.attname for f in fields))
     if len(fields) == 1:
@@ -219,22 +267,23 @@ def update_fields(model, objs, field_names) -> None:
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # All rows in one JSON parameter: json.dumps writes it in C, where psycopg dumped
-            # the elements of one array per column in Python (~10 ms for a thousand citizens).
-            row_of = _row_getter([model._meta.pk, *fields])
+            # All rows in one JSON parameter: json.dumps writes it in C, where psycopg would dump the
+            # elements of one array per column in Python.
+            pk = model._meta.pk
+            row_of = _row_getter([pk, *fields])
             payload = json.dumps([row_of(obj) for obj in objs], default=_json_default)
             columns = ", ".join(f"(r->>{i})::{array_type(f, connection)} AS c{i}" for i, f in enumerate(fields, 1))
             assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields, 1))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} "
-                f"FROM (SELECT (r->>0)::bigint AS pk, {columns} FROM jsonb_array_elements(%s::jsonb) AS r) AS v "
-                f"WHERE {table}.id = v.pk",
+                f"FROM (SELECT (r->>0)::{array_type(pk, connection)} AS pk, {columns} "
+                f"FROM jsonb_array_elements(%s::jsonb) AS r) AS v WHERE {table}.{quote(pk.column)} = v.pk",
                 [payload],
             )
         else:
             rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s", rows)
 
 
 def _json_default(value):
