@@ -124,9 +124,11 @@ class Event(AppendOnlyModel):
 
     def __str__(self):
         # How admin pages name an event in passing (breadcrumbs, links): by the type's title, not its code.
-        from officials.labels import event_type_title
+        # Imported here because the explainer and the policy registry import these models.
+        from points.explain import event_title
+        from rules.registry import current_policy
 
-        return f"#{self.pk} {event_type_title(self.event_type)}"
+        return f"#{self.pk} {event_title(self, current_policy())}"
 
 
 class LedgerEntry(AppendOnlyModel):
