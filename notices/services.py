@@ -47,8 +47,11 @@ _KINDS = {
     LedgerEntry.Kind.REINSTATEMENT: Notice.Kind.POINTS,
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
-ENQUEUE_CHUNK = 200  # notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK)
-CLAIM_CHUNK = 20  # notices a worker claims at once (all are sent before their lease ends)
+# Notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK over one connection).
+# Small enough that a burst spreads evenly over every worker thread instead of leaving the last
+# few large messages to one thread while the others idle.
+ENQUEUE_CHUNK = 50
+CLAIM_CHUNK = 25  # notices a worker claims at once (all are sent before their lease ends)
 
 
 def notices_create(*, changes, policy, at) -> list:
@@ -210,16 +213,37 @@ def notices_deliver(*, ids, now=None) -> dict:
     """
     counts = {"delivered": 0, "retry": 0, "dead": 0, "skipped": 0}
     ids = sorted(set(ids))
-    with _asynchronous_commit():
+    with _asynchronous_commit(), _OpenChannels() as channels:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk = ids[start:start + CLAIM_CHUNK]
             claimed = _claim(chunk, now or timezone.now())
             counts["skipped"] += len(chunk) - len(claimed)
             by_channel = groupby(sorted(claimed, key=lambda c: c[0].channel), key=lambda c: c[0].channel)
             for channel_name, group in by_channel:
-                for outcome in _send_group(channel_name, list(group)):
+                for outcome in _send_group(channels.get(channel_name), list(group)):
                     counts[outcome] += 1
     return counts
+
+
+class _OpenChannels:
+    """The channels one job sends through, each opened on first use and kept open for the whole
+    job (one SMTP connection for all its notices), closed when the job ends."""
+
+    def __init__(self):
+        self.open = {}
+
+    def get(self, name):
+        if name not in self.open:
+            self.open[name] = get_channel(name)
+            self.open[name].open()
+        return self.open[name]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for channel in self.open.values():
+            channel.close()
 
 
 @contextlib.contextmanager
@@ -272,17 +296,14 @@ def _claim(ids, now) -> list:
     return list(zip(notices, attempts, strict=True))
 
 
-def _send_group(channel_name, claimed) -> list:
-    channel = get_channel(channel_name)
+def _send_group(channel, claimed) -> list:
     outcomes, delivered = [], []
-    channel.open()
     try:
         for notice, attempt in claimed:
             outcomes.append(_send_one(channel, notice, attempt))
             if outcomes[-1] == "delivered":
                 delivered.append(attempt.pk)
     finally:
-        channel.close()
         # The notices themselves were marked one by one; their attempts can say so together (if
         # the worker dies first, the sweep closes them from the notice's state).
         DeliveryAttempt.objects.filter(pk__in=delivered).update(outcome=DeliveryAttempt.Outcome.DELIVERED,

@@ -51,6 +51,15 @@ def appeals_overdue():
     return lifecycle.appeals_overdue_notices()
 
 
+@app.task(name="notices.appeals_deadlines")
+def appeals_deadlines():
+    """Escalate the appeals whose source answer or decision is overdue (``manage.py appeals
+    deadlines``): points suspended, supervisors and the source told. Returns the appeal ids."""
+    from appeals.services import appeals_deadlines as escalate
+
+    return [appeal.pk for appeal in escalate()]
+
+
 # The ledger's signed checkpoint (issue 14) is a management command; the job runs it when this
 # deployment has it, so that the schedule does not depend on which apps are installed.
 LEDGER_CHECKPOINT_COMMAND = "ledger_checkpoint"
