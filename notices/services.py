@@ -48,10 +48,10 @@ _KINDS = {
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
 # Notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK over one connection).
-# Small enough that a burst spreads evenly over every worker thread instead of leaving the last
-# few large messages to one thread while the others idle.
-ENQUEUE_CHUNK = 50
-CLAIM_CHUNK = 25  # notices a worker claims at once (all are sent before their lease ends)
+# Publishing costs about a millisecond a message whatever its size, and the commit that wrote the
+# notices pays it: fewer, larger messages keep a bulk ingest's commits cheap.
+ENQUEUE_CHUNK = 200
+CLAIM_CHUNK = 20  # notices a worker claims at once (all are sent before their lease ends)
 
 
 def notices_create(*, changes, policy, at) -> list:
