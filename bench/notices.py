@@ -9,6 +9,11 @@ transaction, outcome and attempt recorded in their own transaction.
 Usage::
 
     python bench/notices.py --db postgres --notices 5000 --workers 2
+
+``--enqueue-only N`` instead times what a commit pays to hand its notices to the queue: it publishes
+the ids of ``--notices`` notices, ``N`` ids per call (as one ingest batch's commit does), to the
+real broker, with no worker, and prints the seconds per notice (what ``bench/ingest.py`` spends
+enqueueing is that times its pending notices).
 """
 import argparse
 import os
@@ -120,10 +125,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
     parser.add_argument("--threads", type=int, default=4, help="Threads per worker process (--pool threads).")
     parser.add_argument("--db-name", default="bench_notices")
+    parser.add_argument("--enqueue-only", type=int, metavar="IDS_PER_COMMIT",
+                        help="Only time publishing the ids, this many per call (no worker, no SMTP).")
     args = parser.parse_args()
     queue = f"bench-notices-{uuid.uuid4().hex[:8]}"
     prepare_database(args.db, args.db_name)
     setup_django(queue)
+    if args.enqueue_only:
+        return enqueue_only(args.notices, args.enqueue_only, queue)
     from aiosmtpd.controller import Controller
 
     from notices.models import Notice
@@ -157,6 +166,20 @@ def main() -> None:
           f"{args.db}; "
           f"SMTP sink accepted {sink.count}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
     assert sink.count == args.notices, "every notice exactly once"
+
+
+def enqueue_only(count: int, per_commit: int, queue: str) -> None:
+    import redis
+
+    from notices.services import notices_enqueue
+
+    ids = write_notices(count)
+    started = time.perf_counter()
+    messages = sum(notices_enqueue(ids[start:start + per_commit]) for start in range(0, len(ids), per_commit))
+    elapsed = time.perf_counter() - started
+    redis.Redis.from_url(BROKER).delete(queue)
+    print(f"{count} notice ids enqueued {per_commit} per commit in {messages} messages: {elapsed:.3f} s, "
+          f"{elapsed / count * 1e6:.1f} us per notice")
 
 
 if __name__ == "__main__":

@@ -303,6 +303,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-points": {"task": "notices.expire_points", "schedule": 3600.0},
     "expiry-warnings": {"task": "notices.expiry_warnings", "schedule": 3600.0},
     "appeals-overdue": {"task": "notices.appeals_overdue", "schedule": 3600.0},
+    "appeals-deadlines": {"task": "notices.appeals_deadlines", "schedule": 3600.0},
     "ledger-checkpoint": {"task": "notices.ledger_checkpoint", "schedule": 3600.0},
 }
 

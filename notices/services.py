@@ -49,7 +49,10 @@ _KINDS = {
     LedgerEntry.Kind.REINSTATEMENT: Notice.Kind.POINTS,
 }
 QUEUED_CHANNELS = (Notice.Channel.EMAIL, Notice.Channel.SMS)
-ENQUEUE_CHUNK = 200  # notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK)
+# Notice ids per queue message (a worker sends them in claims of CLAIM_CHUNK over one connection).
+# Publishing a message costs about the same whatever its size, and the commit that wrote the
+# notices pays it: fewer, larger messages keep a bulk ingest's commits cheap.
+ENQUEUE_CHUNK = 200
 # The queue's delivery job (``notices.tasks.deliver``), named: the tasks module builds on this one.
 deliver = signature("notices.deliver")
 CLAIM_CHUNK = 20  # notices a worker claims at once (all are sent before their lease ends)
@@ -212,16 +215,37 @@ def notices_deliver(*, ids, now=None) -> dict:
     """
     counts = {"delivered": 0, "retry": 0, "dead": 0, "skipped": 0}
     ids = sorted(set(ids))
-    with _asynchronous_commit():
+    with _asynchronous_commit(), _OpenChannels() as channels:
         for start in range(0, len(ids), CLAIM_CHUNK):
             chunk = ids[start:start + CLAIM_CHUNK]
             claimed = _claim(chunk, now or timezone.now())
             counts["skipped"] += len(chunk) - len(claimed)
             by_channel = groupby(sorted(claimed, key=lambda c: c[0].channel), key=lambda c: c[0].channel)
             for channel_name, group in by_channel:
-                for outcome in _send_group(channel_name, list(group)):
+                for outcome in _send_group(channels.get(channel_name), list(group)):
                     counts[outcome] += 1
     return counts
+
+
+class _OpenChannels:
+    """The channels one job sends through, each opened on first use and kept open for the whole
+    job (one SMTP connection for all its notices), closed when the job ends."""
+
+    def __init__(self):
+        self.open = {}
+
+    def get(self, name):
+        if name not in self.open:
+            self.open[name] = get_channel(name)
+            self.open[name].open()
+        return self.open[name]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for channel in self.open.values():
+            channel.close()
 
 
 @contextlib.contextmanager
@@ -274,17 +298,14 @@ def _claim(ids, now) -> list:
     return list(zip(notices, attempts, strict=True))
 
 
-def _send_group(channel_name, claimed) -> list:
-    channel = get_channel(channel_name)
+def _send_group(channel, claimed) -> list:
     outcomes, delivered = [], []
-    channel.open()
     try:
         for notice, attempt in claimed:
             outcomes.append(_send_one(channel, notice, attempt))
             if outcomes[-1] == "delivered":
                 delivered.append(attempt.pk)
     finally:
-        channel.close()
         # The notices themselves were marked one by one; their attempts can say so together (if
         # the worker dies first, the sweep closes them from the notice's state).
         DeliveryAttempt.objects.filter(pk__in=delivered).update(outcome=DeliveryAttempt.Outcome.DELIVERED,

@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 from django.core.management import call_command, get_commands
 
+from appeals.services import appeals_deadlines as escalate_overdue_appeals
 from notices import lifecycle, services
 from points.expiry import points_expire
 from points.services import citizens_enroll_due
@@ -47,6 +48,13 @@ def expiry_warnings():
 @shared_task(name="notices.appeals_overdue")
 def appeals_overdue():
     return lifecycle.appeals_overdue_notices()
+
+
+@shared_task(name="notices.appeals_deadlines")
+def appeals_deadlines():
+    """Escalate the appeals whose source answer or decision is overdue (``manage.py appeals
+    deadlines``): points suspended, supervisors and the source told. Returns the appeal ids."""
+    return [appeal.pk for appeal in escalate_overdue_appeals()]
 
 
 # The ledger's signed checkpoint (points.checkpoints) is a management command; the job runs it when this

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -147,3 +148,16 @@ def test_the_migration_moves_appeal_notices_into_notices(contact_citizen, report
         (None, chief.pk, "appeal_escalated", "escalated for supervisors",
          f"appeal-escalated-supervisor:{appeal.pk}:{chief.pk}", "pending")]
     assert "appeals_appealnotice" not in connection.introspection.table_names()
+
+
+def test_the_scheduler_escalates_overdue_appeals(settings, contact_citizen, report):
+    from notices import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["appeals-deadlines"]["task"] == tasks.appeals_deadlines.name
+    official("chief", email="chief@points.example")
+    event = report(contact_citizen(), "drunk_driving_conviction").event
+    appeal = appeal_file(event=event, grounds="Wrong person.", by="clerk", now=FILED)
+    with time_machine.travel(AFTER_SOURCE_DAY, tick=False):
+        assert tasks.appeals_deadlines() == [appeal.pk]
+        assert tasks.appeals_deadlines() == []
+    assert Notice.objects.get(official__username="chief").kind == "appeal_escalated"
