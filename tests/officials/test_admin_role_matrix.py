@@ -22,6 +22,7 @@ from appeals.evidence import evidence_store
 from appeals.services import appeal_file
 from audit.services import access_log_record
 from citizens.models import Citizen
+from notices.models import AgencyContact
 from officials.services import adjustment_propose
 from points.models import Agency, Event
 from portal.signin import letter_code_issue
@@ -76,6 +77,10 @@ TABLE = {
     ("portal.signincode", "change"): ACCOUNTS,
     ("portal.signincode", "action:delete_selected"): (403, 403, 403, 403, "-", 302, 302),
     ("portal.signincode", "url:portal_activation_letter"): ACCOUNTS,
+    # Where an agency's appeal notices are emailed: agencies are the superusers' to administer.
+    ("notices.agencycontact", "changelist"): ACCOUNTS, ("notices.agencycontact", "change"): ACCOUNTS,
+    ("notices.agencycontact", "add"): ACCOUNTS,
+    ("notices.agencycontact", "action:delete_selected"): (403, 403, 403, 403, "run", 302, 302),
     ("notices.notice", "changelist"): READ_RECORDS, ("notices.notice", "change"): READ_RECORDS,
     ("notices.notice", "add"): NOBODY, ("notices.notice", "action:delete_selected"): NOT_OFFERED,
     ("notices.notice", "action:resend"): ("run", "-", 403, 403, "-", 302, 302),
@@ -169,7 +174,9 @@ def scene(roles, agencies, settings, tmp_path):
     LogEntry.objects.create(user=proposer, object_id=str(proposal.pk), object_repr=str(proposal),
                             action_flag=CHANGE, change_message="scene")
     objects = {"citizens.citizen": citizen, "points.event": event, "points.agency": Agency.objects.get(code="court"),
-               "appeals.appeal": appeal, "officials.adjustmentproposal": proposal, "auth.user": proposer}
+               "appeals.appeal": appeal, "officials.adjustmentproposal": proposal, "auth.user": proposer,
+               "notices.agencycontact": AgencyContact.objects.create(agency=Agency.objects.get(code="court"),
+                                                                     email="court@example.invalid")}
     clients = {"anonymous": Client()}
     for role in users:
         clients[role] = Client()
