@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "Agency API"
+    verbose_name = _("Agency API")
 
     def ready(self):
         # Registers the OpenAPI description of the agency token scheme; imported here because it

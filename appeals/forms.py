@@ -31,12 +31,12 @@ class AppealFileForm(forms.Form):
         try:
             return Event.objects.select_related("citizen").get(pk=self.cleaned_data["event"])
         except Event.DoesNotExist:
-            raise forms.ValidationError("No event with this number.") from None
+            raise forms.ValidationError(_("No event with this number.")) from None
 
 
 class AppealDecisionForm(forms.Form):
-    ACTIONS = [("review", "Start the review"), ("uphold", "Uphold: void the event, restore the points"),
-               ("reject", "Reject: the record stands")]
+    ACTIONS = [("review", _("Start the review")), ("uphold", _("Uphold: void the event, restore the points")),
+               ("reject", _("Reject: the record stands"))]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect)
     reasons = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-                              help_text="Required to uphold or reject; shown on the citizen's statement.")
+                              help_text=_("Required to uphold or reject; shown on the citizen's statement."))

@@ -100,7 +100,8 @@ class Appeal(models.Model):
         indexes = [models.Index(fields=["citizen", "state"]), models.Index(fields=["state", "deadline"])]
 
     def __str__(self):
-        return f"Appeal #{self.pk} against event #{self.event_id} ({self.get_state_display()})"
+        return _("Appeal #%(appeal)s against event #%(event)s (%(state)s)") % {
+            "appeal": self.pk, "event": self.event_id, "state": self.get_state_display()}
 
     @property
     def is_open(self) -> bool:

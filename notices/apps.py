@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NoticesConfig(AppConfig):
     name = "notices"
-    verbose_name = "Notices to citizens"
+    verbose_name = _("Notices to citizens")
 
     def ready(self):
         # Modules that import models load once the apps have: the receivers connect to the signals of

@@ -70,11 +70,11 @@ class AdjustmentProposalAdmin(PersonReadsLogged, admin.ModelAdmin):
     readonly_fields = ["citizen", "points", "reason", "status", "proposed_by", "proposed_at", "approved_by",
                        "approved_at", "rejected_by", "rejected_at", "rejection_reason", "event"]
 
-    @admin.display(description="citizen")
+    @admin.display(description=_("citizen"))
     def citizen_display(self, obj):
         return citizen_link(obj.citizen)
 
-    @admin.display(description="decided by")
+    @admin.display(description=_("decided by"))
     def decided_by(self, obj):
         user = obj.approved_by or obj.rejected_by
         return user.get_username() if user else "—"

@@ -37,7 +37,7 @@ class CitizenAdmin(admin.ModelAdmin):
     list_display = ["masked_resident_id", "name", "district", "status", "score", "grade_display", "enrolled_at"]
     list_filter = [DistrictFilter, GradeFilter, "status", EnrolmentFilter]
     search_fields = ["resident_id", "name"]  # the actual lookups are in get_search_results
-    search_help_text = "A full resident ID, the first digits of one, or part of a name."
+    search_help_text = _("A full resident ID, the first digits of one, or part of a name.")
     show_full_result_count = False
     list_per_page = 50
     change_form_template = "admin/citizens/citizen/change_form.html"
@@ -64,7 +64,7 @@ class CitizenAdmin(admin.ModelAdmin):
     def masked_resident_id(self, obj):
         return mask_resident_id(obj.resident_id)
 
-    @admin.display(description="grade", ordering="grade")
+    @admin.display(description=_("grade"), ordering="grade")
     def grade_display(self, obj):
         return grade_badge(obj.grade)
 

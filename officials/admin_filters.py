@@ -36,7 +36,7 @@ class AgencyFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from points.models import Agency
 
-        return [(str(pk), name) for pk, name in Agency.objects.order_by("name").values_list("pk", "name")]
+        return [(str(agency.pk), agency.display_name) for agency in Agency.objects.order_by("name")]
 
     def queryset(self, request, queryset):
         return queryset.filter(agency_id=self.value()) if self.value() and self.value().isdigit() else queryset

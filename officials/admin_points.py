@@ -64,7 +64,7 @@ class AgencyServicesForm(forms.Form):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "is_active", "token_prefix", "event_type_list", "service_list",
+    list_display = ["code", "name_display", "kind", "is_active", "token_prefix", "event_type_list", "service_list",
                     "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
@@ -72,6 +72,10 @@ class AgencyAdmin(admin.ModelAdmin):
                                 "created_at"]
     actions = ["deactivate_selected"]
     change_form_template = "admin/points/agency/change_form.html"
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_display(self, obj):
+        return obj.display_name
 
     @admin.display(description=_("event types"))
     def event_type_list(self, obj):
@@ -158,7 +162,7 @@ class AgencyAdmin(admin.ModelAdmin):
                    "title": f"Rotate the API token of {agency.code}?"}
         return TemplateResponse(request, "admin/points/agency/rotate_confirm.html", context)
 
-    @admin.action(description="Deactivate selected agencies", permissions=["manage"])
+    @admin.action(description=_("Deactivate selected agencies"), permissions=["manage"])
     def deactivate_selected(self, request, queryset):
         for agency in queryset:
             try:
@@ -193,17 +197,21 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = LedgerEntry
     fk_name = "event"
-    fields = ["id", "kind", "rule_title", "delta", "balance_after", "reverses", "reason", "created_at"]
+    fields = ["id", "kind", "rule_display", "delta", "balance_after", "reverses", "reason", "created_at"]
     readonly_fields = fields
     ordering = ["id"]
     extra = 0
     can_delete = False
     show_change_link = True
 
+    @admin.display(description=_("rule"))
+    def rule_display(self, obj):
+        return obj.title
+
 
 class RetractForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), strip=True,
-                             help_text="Shown on the citizen's record. Required.")
+                             help_text=_("Shown on the citizen's record. Required."))
 
 
 @admin.register(Event)
@@ -213,7 +221,7 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-id"]  # the order reports arrived in, which the ID column says
     list_select_related = ["citizen", "agency"]
     search_fields = ["=citizen__resident_id", "=idempotency_key", "=id"]
-    search_help_text = "Exact resident ID, idempotency key or event number."
+    search_help_text = _("Exact resident ID, idempotency key or event number.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
@@ -233,7 +241,7 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("agency"), ordering="agency__name")
     def agency_name(self, obj):
-        return obj.agency.name
+        return obj.agency.display_name
 
     @admin.display(description=_("attributes"))
     def attributes_display(self, obj):
@@ -245,19 +253,19 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("rule"), ordering="rule_title")
     def rule_display(self, obj):
-        return obj.rule_title if obj.policy_version else "—"
+        return obj.title if obj.policy_version else "—"
     inlines = [EntryInline]
     actions = ["retract_selected"]
     change_form_template = "admin/points/event/change_form.html"
 
-    @admin.display(description="citizen", ordering="citizen__resident_id")
+    @admin.display(description=_("citizen"), ordering="citizen__resident_id")
     def citizen_display(self, obj):
         return citizen_link(obj.citizen)
 
     def has_retract_permission(self, request):
         return holds(request.user, RETRACT_PERMISSION)
 
-    @admin.action(description="Retract selected events (with a written reason)", permissions=["retract"])
+    @admin.action(description=_("Retract selected events (with a written reason)"), permissions=["retract"])
     def retract_selected(self, request, queryset):
         events = list(queryset.select_related("citizen", "agency").order_by("id"))
         form = RetractForm(request.POST if "confirm" in request.POST else None)
@@ -320,12 +328,12 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", RuleFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["citizen", "event"]
     search_fields = ["=citizen__resident_id", "=rule_id", "=event__id"]
-    search_help_text = "Exact resident ID, rule id or event number."
+    search_help_text = _("Exact resident ID, rule id or event number.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER  # per-choice counts over a million rows
     list_per_page = 50
-    fields = ["citizen", "event", "kind", "rule_title", "policy_display", "delta", "balance_after",
+    fields = ["citizen", "event", "kind", "rule_display", "policy_display", "delta", "balance_after",
               "reverses", "reason", "expires_on", "created_at"]
     readonly_fields = fields
 
@@ -335,13 +343,13 @@ class LedgerEntryAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("rule"), ordering="rule_title")
     def rule_display(self, obj):
-        return obj.rule_title
+        return obj.title
 
-    @admin.display(description="citizen", ordering="citizen__resident_id")
+    @admin.display(description=_("citizen"), ordering="citizen__resident_id")
     def citizen_display(self, obj):
         return citizen_link(obj.citizen)
 
-    @admin.display(description="event")
+    @admin.display(description=_("event"))
     def event_link(self, obj):
         url = reverse("admin:points_event_change", args=[obj.event_id])
         return format_html('<a href="{}">#{} {}</a>', url, obj.event_id, event_type_title(obj.event.event_type))
@@ -359,14 +367,14 @@ class GradeChangeAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=citizen__resident_id"]
     show_full_result_count = False
 
-    @admin.display(description="citizen")
+    @admin.display(description=_("citizen"))
     def citizen_display(self, obj):
         return citizen_link(obj.citizen)
 
-    @admin.display(description="from")
+    @admin.display(description=_("from"))
     def from_badge(self, obj):
         return grade_badge(obj.from_grade)
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def to_badge(self, obj):
         return grade_badge(obj.to_grade)

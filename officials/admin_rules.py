@@ -27,7 +27,7 @@ class PolicyVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def status(self, obj):
         return policy_version_status(obj)
 
-    @admin.display(description="files")
+    @admin.display(description=_("files"))
     def file_contents(self, obj):
         return format_html_join(
             "", '<h3 style="margin:1em 0 .3em">{}</h3><pre style="white-space:pre-wrap">{}</pre>',

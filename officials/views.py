@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -98,7 +98,8 @@ def _events_section(district):
     months, by_type = events_per_type_per_month(district=district)
     series = {event_type_title(name): values for name, values in by_type.items()}
     labels = [f"{m:%Y-%m}" for m in months]
-    chart = charts.stacked_bar_chart(categories=[f"{m:%b %y}" for m in months], series=list(series.items()),
+    chart = charts.stacked_bar_chart(categories=[dateformat.format(m, "M y") for m in months],
+                                     series=list(series.items()),
                                      title=_("Applied events per type per month (by date of occurrence)"),
                                      y_label=_("events"))
     totals = [sum(values[i] for values in series.values()) for i in range(len(months))]
@@ -107,6 +108,9 @@ def _events_section(district):
 
 def _rules_section(district, since):
     rows = points_per_rule(district=district, since=since)
+    for row in rows:  # the opening entries' title is the register's own text, in the reader's language
+        if row["rule_id"] == "starting_points":
+            row["rule_title"] = _("Starting points on enrolment")
     chart = charts.diverging_bar_chart(rows=[(row["rule_title"], row["net"]) for row in rows[:20]],
                                        title=_("Net points moved per rule"))
     return {"rule_rows": rows, "rules_chart": chart}

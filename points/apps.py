@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.core.signals import setting_changed
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 from points import db_roles, keys
 from points.db import lookups
@@ -9,7 +10,7 @@ from points.db import lookups
 
 class PointsConfig(AppConfig):
     name = "points"
-    verbose_name = "Points and ledger"
+    verbose_name = _("Points and ledger")
 
     def ready(self):
         lookups.register()

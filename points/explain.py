@@ -214,8 +214,8 @@ def _opening(entry, policy, rule, title) -> _Parts:
 
 def _rule(entry, policy, rule, title) -> _Parts:
     event = entry.event
-    values = {"event": event_title(event, policy), "day": day_text(event.occurred_at), "agency": event.agency.name,
-              "title": title, "points": points_text(entry.delta)}
+    values = {"event": event_title(event, policy), "day": day_text(event.occurred_at),
+              "agency": event.agency.display_name, "title": title, "points": points_text(entry.delta)}
     spec = getattr(policy, "event_types", {}).get(event.event_type)
     system = spec is not None and spec.system
     headline = _headline(values, system)

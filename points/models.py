@@ -44,12 +44,20 @@ class Agency(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return f"{self.name} ({self.code})"
+        return f"{self.display_name} ({self.code})"
 
     def save(self, *args, **kwargs):
         # The post_save receiver (points.agencies) replaces the agencies' generation: in the same transaction.
         with transaction.atomic(using=kwargs.get("using")):
             super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the register's own agency (``points.services``) is
+        named by the project, in the catalogue; the others by whoever registered them."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.kind == self.Kind.SYSTEM else self.name
 
 
 class Event(AppendOnlyModel):
@@ -203,7 +211,15 @@ class LedgerEntry(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"#{self.pk}: {self.delta:+d} {self.rule_title or self.rule_id}"
+        return f"#{self.pk}: {self.delta:+d} {self.title or self.rule_id}"
+
+    @property
+    def title(self) -> str:
+        """The rule's title in the reader's language: the opening entry's is the register's own text
+        (``rule_title`` keeps the English that the entry's hash covers)."""
+        from django.utils.translation import gettext
+
+        return gettext("Starting points on enrolment") if self.rule_id == "starting_points" else self.rule_title
 
     def content_for_hash(self, resident_id: str) -> str:
         """The fields the chain protects, with the event's own content (see ``hash_message``)."""

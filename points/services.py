@@ -9,6 +9,7 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from citizens.models import Citizen
 from core.exceptions import ApplicationError, Forbidden, InvalidState, NotEnrolled, ValidationFailed
@@ -34,7 +35,7 @@ ENROLMENT_AGE = 14
 def system_agency() -> Agency:
     """The register itself, which reports enrolments and official adjustments."""
     agency, _ = Agency.objects.get_or_create(
-        code=SYSTEM_AGENCY_CODE, defaults={"name": "Citizen register", "kind": Agency.Kind.SYSTEM}
+        code=SYSTEM_AGENCY_CODE, defaults={"name": gettext_noop("Citizen register"), "kind": Agency.Kind.SYSTEM}
     )
     return agency
 

@@ -192,7 +192,7 @@ def _line(entry: LedgerEntry, policy) -> StatementLine:
     event, explained = entry.event, entry_explanation(entry=entry, policy=policy)
     return StatementLine(
         entry_id=entry.pk, at=entry.created_at, kind=entry.kind, event_id=event.pk, event_title=explained.event_title,
-        event_status=event.status, occurred_on=explained.occurred_on, agency=event.agency.name,
+        event_status=event.status, occurred_on=explained.occurred_on, agency=event.agency.display_name,
         rule_id=entry.rule_id, rule_title=explained.title, explanation=explained.explanation,
         legal_basis=explained.legal_basis, delta=entry.delta, balance=entry.balance_after,
         expires_on=explained.counts_until, reverses=entry.reverses_id, reason=explained.reason,
