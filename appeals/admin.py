@@ -128,7 +128,7 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
     inlines = [TransitionInline, EvidenceInline]
     change_form_template = "admin/appeals/appeal/change_form.html"
 
-    @admin.display(description="event")
+    @admin.display(description=gettext_lazy("event"))
     def event_link(self, appeal):
         try:
             url = reverse("admin:points_event_change", args=[appeal.event_id])
@@ -199,7 +199,7 @@ class AppealAdmin(PersonReadsLogged, admin.ModelAdmin):
             else:
                 self.message_user(request, f"Appeal #{appeal.pk} filed; a decision is due by {appeal.deadline}.")
                 return redirect("admin:appeals_appeal_change", appeal.pk)
-        context = {**self.admin_site.each_context(request), "title": "File an appeal", "form": form,
+        context = {**self.admin_site.each_context(request), "title": _("File an appeal"), "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "admin/appeals/appeal/file.html", context)
 

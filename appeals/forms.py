@@ -7,10 +7,10 @@ from points.models import Event
 
 
 class AppealFileForm(forms.Form):
-    event = forms.IntegerField(label="Event number", min_value=1,
-                               help_text="The number of the contested event, as shown on the citizen's ledger.")
+    event = forms.IntegerField(label=_("Event number"), min_value=1,
+                               help_text=_("The number of the contested event, as shown on the citizen's ledger."))
     grounds = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-                              help_text="Why the citizen says the record is wrong, in their words.")
+                              help_text=_("Why the citizen says the record is wrong, in their words."))
     claim = forms.ChoiceField(label=_("Claim"), choices=Appeal.Claim.choices, initial=Appeal.Claim.WRONG,
                               required=False)
 
@@ -38,5 +38,5 @@ class AppealDecisionForm(forms.Form):
     ACTIONS = [("review", _("Start the review")), ("uphold", _("Uphold: void the event, restore the points")),
                ("reject", _("Reject: the record stands"))]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect)
-    reasons = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+    reasons = forms.CharField(label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
                               help_text=_("Required to uphold or reject; shown on the citizen's statement."))

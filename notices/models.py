@@ -136,9 +136,10 @@ class AgencyContact(models.Model):
     """Where an agency's notices go by email (appeals against its reports). Without one, they wait
     in its inbox (``GET /api/v1/agency/appeals/`` and the admin)."""
 
-    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="notice_contact")
-    email = models.EmailField(help_text=_("The address the agency answers appeals from."))
-    updated_at = models.DateTimeField(auto_now=True)
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="notice_contact",
+                                  verbose_name=_("agency"))
+    email = models.EmailField(_("email"), help_text=_("The address the agency answers appeals from."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("agency contact for notices")

@@ -42,9 +42,9 @@ class CitizenAdmin(admin.ModelAdmin):
     list_per_page = 50
     change_form_template = "admin/citizens/citizen/change_form.html"
     fieldsets = [
-        ("Identity", {"fields": ["resident_id", "name", "birth_date", "sex"]}),
-        ("Residence", {"fields": ["district", "status"]}),
-        ("Register", {"fields": ["enrolled_at", "created_at"]}),
+        (_("Identity"), {"fields": ["resident_id", "name", "birth_date", "sex"]}),
+        (_("Residence"), {"fields": ["district", "status"]}),
+        (_("Register"), {"fields": ["enrolled_at", "created_at"]}),
         (_("Contacts"), {"fields": ["mobile", "email", "postal_address", "preferred_channel", "contact_consent",
                                     "contact_consent_at", "contact_history"]}),
     ]

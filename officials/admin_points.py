@@ -111,7 +111,7 @@ class AgencyAdmin(admin.ModelAdmin):
                 self.log_addition(request, agency, "Created with a new API token")
                 return self._token_page(request, agency, token, "created")
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.opts,
-                   "title": "Add agency"}
+                   "title": _("Add agency")}
         return TemplateResponse(request, "admin/points/agency/add.html", context)
 
     def _token_page(self, request, agency, token, what):
@@ -273,7 +273,7 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
             self._retract_all(request, events, form.cleaned_data["reason"])
             return None
         context = {**self.admin_site.each_context(request), "events": events, "form": form, "opts": self.opts,
-                   "title": "Retract events", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+                   "title": _("Retract events"), "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
         return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
 
     def get_urls(self):
@@ -290,7 +290,7 @@ class EventAdmin(PersonReadsLogged, ReadOnlyAdminMixin, admin.ModelAdmin):
             self._retract_all(request, [event], form.cleaned_data["reason"])
             return redirect("admin:points_event_change", event.pk)
         context = {**self.admin_site.each_context(request), "events": [event], "form": form, "opts": self.opts,
-                   "title": "Retract event", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
+                   "title": _("Retract event"), "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}
         return TemplateResponse(request, "admin/points/event/retract_confirmation.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -18,18 +18,21 @@ class SignInCode(models.Model):
         SMS = "sms", _("text message (SMS)")
         LETTER = "letter", _("activation letter (printed)")
 
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="sign_in_codes")
-    channel = models.CharField(max_length=6, choices=Channel.choices)
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="sign_in_codes",
+                                verbose_name=_("citizen"))
+    channel = models.CharField(_("channel"), max_length=6, choices=Channel.choices)
     salt = models.CharField(max_length=32)
     code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    failed_tries = models.PositiveSmallIntegerField(default=0)
-    issued_by = models.CharField(max_length=150, blank=True,
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    failed_tries = models.PositiveSmallIntegerField(_("failed tries"), default=0)
+    issued_by = models.CharField(_("issued by"), max_length=150, blank=True,
                                  help_text=_("The official who printed an activation letter."))
 
     class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["citizen", "-created_at"], name="signin_code_citizen")]
 

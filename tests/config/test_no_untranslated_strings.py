@@ -84,7 +84,8 @@ def test_the_fragments_are_found_and_placeholders_cut():
 # column heads, labels, breadcrumbs, search help and actions, every one of which the project or Django
 # names. Each must read in Chinese: some Han character, or no Latin word at all.
 _LABELS = [re.compile(p, re.S | re.I) for p in (
-    r"<h[1-3]\b[^>]*>(.*?)</h[1-3]>", r"<th\b[^>]*scope=\"col\"[^>]*>(.*?)</th>", r"<label\b[^>]*>(.*?)</label>",
+    r"<h1\b[^>]*>(.*?)</h1>", r"<h[23]\b[^>]*class=\"[^\"]*fieldset-heading[^>]*>(.*?)</h[23]>",
+    r"<th\b[^>]*scope=\"col\"[^>]*>(.*?)</th>", r"<label\b[^>]*>(.*?)</label>",
     r"<div class=\"help\"[^>]*>(.*?)</div>", r"<select name=\"action\".*?</select>")]
 _BREADCRUMBS = re.compile(r"<div class=\"breadcrumbs\">(.*?)</div>", re.S)
 
@@ -93,9 +94,24 @@ def english_labels(page: str) -> list[str]:
     page = re.sub(r"<(script|style|template|pre)\b.*?</\1\s*>", " ", page, flags=re.S | re.I)
     pieces = [m.group(m.lastindex or 0) for pattern in _LABELS for m in pattern.finditer(page)]
     pieces = [p for piece in pieces for p in re.split(r"<option\b[^>]*>", piece)]
-    pieces += [p for m in _BREADCRUMBS.finditer(page) for p in m.group(1).split("&rsaquo;")]
+    crumbs = [m.group(1).split("&rsaquo;") for m in _BREADCRUMBS.finditer(page)]
+    pieces += [p for trail in crumbs for p in trail[:-1]]  # the last crumb names the object: data
     texts = {visible_text(piece).strip() for piece in pieces}
-    return sorted(t for t in texts if re.search(r"[A-Za-z]{2,}", t) and not _HAN.search(t))
+    return sorted(t for t in texts if re.search(r"[A-Za-z]{2,}", t) and not _HAN.search(t)
+                  and not DATA.fullmatch(t))
+
+
+# Not project text: Django's own strings its zh_Hans catalogue lacks (Django 5.2's screen-reader
+# headings of the admin index), identifiers, file names and hashes.
+DATA = re.compile(r"\d*\s*ID:?|[\w.-]+\.yaml|[0-9a-f]{12}|Add link|Change or view list link|Model name")
+# Known and not fixed here, each with its reason. Each must still show: once fixed, the test fails
+# until it is struck from this list, so the list only shrinks.
+KNOWN = {
+    "Case number:",  # policy attributes have no per-language names (rules/policy.py AttributeSpec): a humanized code
+    "Resident ID number:",  # citizens/models.py: Citizen.resident_id's verbose_name is outside gettext
+}
+# Third-party apps (django-axes, django-otp) speak their own catalogues, which have no Simplified Chinese.
+THIRD_PARTY = ("/admin/axes/", "/admin/otp_totp/")
 
 
 def assert_none(found: dict) -> None:
@@ -144,10 +160,11 @@ def test_the_chinese_admin_shows_no_english(chinese_by_default, scene):  # noqa:
         assert response.status_code == 200, (url, response.status_code)
         if words := untranslated(visible_text(response.content.decode())):
             found[url] = words
-        if words := english_labels(response.content.decode()):
+        if not url.startswith(THIRD_PARTY) and (words := english_labels(response.content.decode())):
             labels[url] = words
     assert_none(found)
-    # assert_none(labels)  (next commit)
+    assert_none({url: rest for url, words in labels.items() if (rest := sorted(set(words) - KNOWN))})
+    assert sorted(KNOWN - {w for words in labels.values() for w in words}) == [], "fixed: strike from KNOWN"
 
 
 @pytest.fixture
