@@ -26,7 +26,8 @@ REFUSED = ("review", "denied")  # service decisions the person is told about
 
 def appeal_filed_notices(*, appeal, at=None) -> list:
     """Tell the citizen that an appeal was filed, and ask the agency that reported the event to answer."""
-    subject, body = wording.appeal_filed(appeal)
+    with wording.in_citizens_language(appeal.citizen):
+        subject, body = wording.appeal_filed(appeal)
     made = [notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_FILED, subject=subject, body=body,
                               event=appeal.event, appeal=appeal, dedup_key=f"appeal-filed:{appeal.pk}", now=at)]
     if appeal.source_due is not None:
@@ -54,7 +55,8 @@ def appeal_escalated_notices(*, appeal, reasons: str, at=None) -> list:
 
 def appeal_decided_notices(*, appeal, at=None) -> list:
     """Tell the citizen the decision and its written reasons, and the reporting agency the outcome (once each)."""
-    subject, body = wording.appeal_decided(appeal)
+    with wording.in_citizens_language(appeal.citizen):
+        subject, body = wording.appeal_decided(appeal)
     made = [notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_DECIDED, subject=subject, body=body,
                               event=appeal.event, appeal=appeal, dedup_key=f"appeal-decided:{appeal.pk}", now=at)]
     if appeal.source_due is not None:
@@ -77,7 +79,8 @@ def appeals_overdue_notices(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     made = 0
     for appeal in appeals_overdue(today=today).select_related("event__agency"):
-        subject, body = wording.appeal_overdue(appeal, today=today)
+        with wording.in_citizens_language(appeal.citizen):
+            subject, body = wording.appeal_overdue(appeal, today=today)
         made += bool(notice_to_citizen(citizen=appeal.citizen, kind=Notice.Kind.APPEAL_OVERDUE, subject=subject,
                                        body=body, event=appeal.event, appeal=appeal,
                                        dedup_key=f"appeal-overdue:{appeal.pk}"))
@@ -94,7 +97,8 @@ def expiry_warnings(*, today: datetime.date | None = None) -> int:
            .exclude(pk__in=_warned_entries()).select_related("citizen").order_by("expires_on", "id"))
     made = 0
     for entry in due.iterator(chunk_size=500):
-        subject, body = wording.expiry_soon(entry, citizen=entry.citizen)
+        with wording.in_citizens_language(entry.citizen):
+            subject, body = wording.expiry_soon(entry, citizen=entry.citizen)
         made += bool(notice_to_citizen(citizen=entry.citizen, kind=Notice.Kind.EXPIRY_SOON, subject=subject,
                                        body=body, event_id=entry.event_id, rule_ids=[entry.rule_id],
                                        dedup_key=f"expiry-soon:{entry.pk}"))
@@ -117,7 +121,8 @@ def service_decision_notices(*, citizen, decisions) -> int:
     for decision in decisions:
         if decision.decision not in REFUSED:
             continue
-        subject, body = wording.service_decision(decision, citizen=citizen)
+        with wording.in_citizens_language(citizen):
+            subject, body = wording.service_decision(decision, citizen=citizen)
         key = f"service:{citizen.pk}:{decision.service}:{decision.decision}:{citizen.grade}:" \
               f"{since.timestamp() if since else 0:.0f}"
         made += bool(notice_to_citizen(citizen=citizen, kind=Notice.Kind.SERVICE, subject=subject, body=body,

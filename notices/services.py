@@ -78,14 +78,16 @@ def _ledger_notice(citizen, entries, policy, at, grade_before, grade_after, tz, 
     opening = first.kind == LedgerEntry.Kind.OPENING
     score_before = None if opening else first.balance_after - first.delta
     score_after = entries[-1].balance_after
+    with wording.in_citizens_language(citizen):
+        subject = wording.subject(kind=first.kind, score_before=score_before, score_after=score_after,
+                                  grade_before=grade_before, grade_after=grade_after)
+        body = wording.body(citizen=citizen, event=event, entries=entries, policy=policy, score_before=score_before,
+                            grade_before=grade_before, grade_after=grade_after, tz=tz)
     return bulk.build(
         Notice, citizen_id=citizen.pk, event_id=event.pk, kind=_KINDS[first.kind], created_at=at,
         score_before=score_before, score_after=score_after, grade_before=grade_before or "", grade_after=grade_after,
         rule_ids=[entry.rule_id for entry in entries],
-        subject=wording.subject(kind=first.kind, score_before=score_before, score_after=score_after,
-                                grade_before=grade_before, grade_after=grade_after),
-        body=wording.body(citizen=citizen, event=event, entries=entries, policy=policy, score_before=score_before,
-                          grade_before=grade_before, grade_after=grade_after, tz=tz),
+        subject=subject, body=body,
         appeal_deadline_days=policy.appeal_deadline_days if wording.appealable(event, entries) else None,
         **_routing(citizen, now),
     )

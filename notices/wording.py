@@ -4,12 +4,21 @@ Every sentence goes through gettext, with named placeholders, so that a translat
 """
 import contextlib
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from points.explain import day_text, entry_explanation, points_text
 from points.models import LedgerEntry
 from rules.registry import current_policy
+
+
+def in_citizens_language(citizen):
+    """Word what the block writes in the language ``citizen`` reads notices in (their
+    ``preferred_language``, else ``LANGUAGE_CODE``), whatever language the request or job runs in."""
+    language = citizen.notice_language
+    if language == translation.get_language():
+        return contextlib.nullcontext()
+    return translation.override(language)
 
 
 def office() -> str:
