@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.utils import dateformat, timezone, translation
 
 from points.models import Event, LedgerEntry
+from rules.texts import Text
 
 # What ``entry_explanation`` reads beyond the entry: join these (select_related) to explain a page of
 # entries in a fixed number of queries.
@@ -121,8 +122,17 @@ def _pgettext(language, context, message):
 def _forget_translations(*, setting, **kwargs):
     """Catalogues follow these settings (tests change them)."""
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "USE_I18N", "INSTALLED_APPS"):
-        for cache in (_gettext, _ngettext, _pgettext):
+        for cache in (_gettext, _ngettext, _pgettext, _day_words):
             cache.cache_clear()
+
+
+def _policy_text(obj, name: str) -> str:
+    """``obj.<name>`` (a rule's or event type's text) in the explanation's language, read from its
+    per-language ``<name>_text`` when it has one."""
+    text = getattr(obj, f"{name}_text", None)
+    if isinstance(text, Text):
+        return text.get(_language())
+    return localized(getattr(obj, name, ""))
 
 
 def localized(value, language: str | None = None) -> str:
@@ -140,8 +150,15 @@ def day_text(value) -> str:
     """A day as explanations write it (translators give the pattern, e.g. Y年n月j日)."""
     if isinstance(value, datetime.datetime):
         value = _local_day(value)
-    pattern = pgettext("day in an explanation (PHP date pattern)", "Y-m-d")
-    return value.isoformat() if pattern == "Y-m-d" else dateformat.format(value, pattern)
+    return _day_words(_language(), value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_words(language, day: datetime.date) -> str:
+    # A bulk load's notices name the same few days again and again: format each once per language.
+    with translation.override(language):
+        pattern = translation.pgettext("day in an explanation (PHP date pattern)", "Y-m-d")
+        return day.isoformat() if pattern == "Y-m-d" else dateformat.format(day, pattern)
 
 
 def points_text(points: int) -> str:
@@ -152,7 +169,7 @@ def event_title(event: Event, policy) -> str:
     """The event type's title in the policy in force (its name when the policy no longer has it)."""
     spec = getattr(policy, "event_types", {}).get(event.event_type)
     if spec is not None:
-        return localized(spec.title)
+        return _policy_text(spec, "title")
     if event.event_type == ENROLMENT_EVENT_TYPE:
         return _("Enrolment")
     return event.event_type.replace("_", " ")
@@ -168,10 +185,10 @@ class _Parts:
 
 def _explain(entry: LedgerEntry, policy) -> Explanation:
     rule = policy.rules.get(entry.rule_id)
-    title = localized(rule.title) if rule is not None else entry.rule_title
+    title = _policy_text(rule, "title") if rule is not None else entry.rule_title
     if entry.kind == LedgerEntry.Kind.OPENING:
         title = _("Starting points on enrolment")
-    basis = localized(getattr(rule, "legal_basis", "")) if rule is not None else ""
+    basis = _policy_text(rule, "legal_basis") if rule is not None else ""
     event = entry.event
     parts = _WORDERS.get(entry.kind, _rule)(entry, policy, rule, title)
     counts_until = entry.expires_on if entry.kind in LedgerEntry.COUNTING_KINDS else None
@@ -219,7 +236,7 @@ def _rule(entry, policy, rule, title) -> _Parts:
     spec = getattr(policy, "event_types", {}).get(event.event_type)
     system = spec is not None and spec.system
     headline = _headline(values, system)
-    why = [localized(getattr(rule, "explanation", "")) if rule is not None else
+    why = [_policy_text(rule, "explanation") if rule is not None else
            _("This rule is no longer part of the policy in force; its title is as recorded.")]
     if event.corrects_id:
         corrected = event.corrects
@@ -248,7 +265,7 @@ def _undone(entry, policy) -> dict:
 
 def entry_title(entry: LedgerEntry, policy) -> str:
     rule = policy.rules.get(entry.rule_id)
-    return localized(rule.title) if rule is not None else entry.rule_title
+    return _policy_text(rule, "title") if rule is not None else entry.rule_title
 
 
 def _reversal(entry, policy, rule, title) -> _Parts:

@@ -8,7 +8,7 @@ reader's language without any caller choosing one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FALLBACK_LANGUAGES = ("zh-hans", "en")
 
@@ -50,6 +50,9 @@ class Text:
     """
 
     texts: tuple[tuple[str, str], ...] = ()
+    # What ``get`` found, by (wanted, fallback) language: every ledger entry a bulk load explains
+    # reads a rule's title and explanation, so each is looked up once per language.
+    _found: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def of(cls, value: Text | str | Mapping[str, str] | None) -> Text:
@@ -63,12 +66,16 @@ class Text:
 
     def get(self, language: str | None = None) -> str:
         """The text in ``language`` (default: the active one), else in LANGUAGE_CODE, else any."""
+        key = (language or active_language(), _fallback_language())
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
         by_code = dict(self.texts)
-        for wanted in (language or active_language(), _fallback_language()):
-            found = _lookup(by_code, wanted)
-            if found is not None:
-                return found
-        return self.texts[0][1] if self.texts else ""
+        found = next((text for text in (_lookup(by_code, wanted) for wanted in key) if text is not None),
+                     self.texts[0][1] if self.texts else "")
+        self._found[key] = found
+        return found
 
     def languages(self) -> tuple[str, ...]:
         return tuple(code for code, _ in self.texts)
