@@ -122,7 +122,8 @@ class ContactChange(models.Model):
     changed_by = models.CharField(
         _("changed by"), max_length=150, help_text=_("Username of the official, or the import file."),
     )
-    source = models.CharField(_("source"), max_length=10, choices=[("admin", _("admin")), ("import", _("import"))])
+    source = models.CharField(_("source"), max_length=10, choices=[("admin", _("admin")), ("import", _("import")),
+                                                                       ("portal", _("the citizen (portal)"))])
 
     class Meta:
         verbose_name = _("contact change")
