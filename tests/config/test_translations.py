@@ -87,16 +87,16 @@ def superuser(db):
 def test_the_admin_speaks_chinese_when_asked(client, superuser, accept):
     client.force_login(superuser)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
-    assert "站点管理" in page and 'lang="zh-hans"' in page
+    assert "积分登记系统" in page and 'lang="zh-hans"' in page
     assert "账本记录" in page and "申诉" in page  # the models' verbose names
-    assert "Site administration" not in page
+    assert "Points register" not in page
     assert 'action="/i18n/setlang/"' in page  # the language switcher, in the header
 
 
 def test_the_admin_speaks_english_when_asked(client, superuser):
     client.force_login(superuser)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
-    assert "Site administration" in page and "站点管理" not in page
+    assert "Points register" in page and "积分登记系统" not in page
 
 
 def test_the_language_switcher_sticks(client, superuser):
@@ -104,7 +104,7 @@ def test_the_language_switcher_sticks(client, superuser):
     response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/admin/"},
                            HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302 and response["Location"] == "/admin/"
-    assert "站点管理" in client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "积分登记系统" in client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_the_sign_in_page_has_the_switcher(client):
