@@ -133,7 +133,10 @@ class AppealTransition(models.Model):
         ordering = ["appeal", "at", "id"]
 
     def __str__(self):
-        return f"{self.from_state or 'new'} → {self.to_state} by {self.by}"
+        states = dict(Appeal.State.choices)
+        return _("%(from)s → %(to)s by %(by)s") % {
+            "from": states.get(self.from_state, self.from_state) if self.from_state else _("new"),
+            "to": states.get(self.to_state, self.to_state), "by": self.by}
 
 
 class Evidence(models.Model):

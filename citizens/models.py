@@ -31,7 +31,7 @@ class Citizen(models.Model):
         LETTER = "letter", _("letter by post")
 
     resident_id = models.CharField(
-        "resident ID number", max_length=18, unique=True, validators=[validate_resident_id]
+        _("resident ID number"), max_length=18, unique=True, validators=[validate_resident_id]
     )
     name = models.CharField(_("name"), max_length=100)
     birth_date = models.DateField(_("birth date"))

@@ -60,9 +60,7 @@ def _local_date(moment) -> str:
 
 def policy_version_number(version) -> int:
     """The version's place among the stored versions, oldest first (1, 2, 3...)."""
-    from rules.models import PolicyVersion
-
-    return PolicyVersion.objects.filter(created_at__lte=version.created_at, id__lte=version.id).count()
+    return version.number
 
 
 def policy_version_status(version, *, in_force_hash: str | None = None) -> str:

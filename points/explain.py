@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.utils import dateformat, timezone, translation
 
 from points.models import Event, LedgerEntry
+from rules.models import PolicyVersion
 from rules.texts import Text
 
 # What ``entry_explanation`` reads beyond the entry: join these (select_related) to explain a page of
@@ -210,8 +211,16 @@ def _explain(entry: LedgerEntry, policy) -> Explanation:
 def _policy_note(entry: LedgerEntry, policy, rule) -> str:
     if rule is None or entry.policy_version == getattr(policy, "version", entry.policy_version):
         return ""
-    return _("Worded as the policy in force words it; the entry was made under policy %(version)s.") % {
-        "version": entry.policy_version[:12]}
+    return _("Worded as the policy in force words it; the entry was made under %(version)s.") % {
+        "version": _version_name(entry.policy_version)}
+
+
+def _version_name(version_hash: str) -> str:
+    """``Version 3``: a stored version by its number, never by its hash."""
+    stored = PolicyVersion.objects.filter(hash=version_hash).first()
+    if stored is None:
+        return _("a policy version no longer stored")
+    return pgettext("policy version", "Version %(number)s") % {"number": stored.number}
 
 
 def _undone_event(entry: LedgerEntry) -> Event:

@@ -1,6 +1,7 @@
 """Stored policy versions and simulation runs: every ledger entry names the version that produced it."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class PolicyVersion(models.Model):
@@ -34,7 +35,12 @@ class PolicyVersion(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.hash[:12]
+        return pgettext("policy version", "Version %(number)s") % {"number": self.number}
+
+    @property
+    def number(self) -> int:
+        """The version's place among the stored versions, oldest first (1, 2, 3...); it never changes."""
+        return PolicyVersion.objects.filter(created_at__lte=self.created_at, id__lte=self.id).count()
 
 
 class SimulationRun(models.Model):

@@ -11,7 +11,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from appeals.models import Appeal
 from points.explain import day_text
 from statements.fonts import statement_font
 from statements.selectors import Statement
@@ -120,15 +119,10 @@ def _appeals(statement: Statement, styles) -> list:
         for step in appeal.steps:
             story.append(_p(_("%(at)s %(by)s: %(from)s → %(to)s. %(reasons)s") % {
                 "at": f"{timezone.localtime(step.at):%Y-%m-%d %H:%M}", "by": step.by,
-                "from": _state(step.from_state) if step.from_state else _("new"), "to": _state(step.to_state),
+                "from": step.from_label, "to": step.to_label,
                 "reasons": step.reasons}, styles["small"]))
         story.append(Spacer(1, 2 * mm))
     return story
-
-
-def _state(code: str) -> str:
-    """An appeal state in words, as the admin shows it."""
-    return str(dict(Appeal.State.choices).get(code, code))
 
 
 def _eligibility(statement: Statement, styles) -> list:

@@ -46,9 +46,22 @@ class StatementLine:
 class AppealStep:
     at: datetime.datetime
     by: str
-    from_state: str
+    from_state: str  # the state's code, for machines (JSON); ``*_label`` is what people read
     to_state: str
     reasons: str
+
+    @property
+    def from_label(self) -> str:
+        return state_label(self.from_state) if self.from_state else _("new")
+
+    @property
+    def to_label(self) -> str:
+        return state_label(self.to_state)
+
+
+def state_label(code: str) -> str:
+    """An appeal state in words, as the admin shows it."""
+    return str(dict(Appeal.State.choices).get(code, code))
 
 
 @dataclass(frozen=True)

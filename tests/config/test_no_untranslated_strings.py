@@ -108,7 +108,6 @@ DATA = re.compile(r"\d*\s*ID:?|[\w.-]+\.yaml|[0-9a-f]{12}|Add link|Change or vie
 # until it is struck from this list, so the list only shrinks.
 KNOWN = {
     "Case number:",  # policy attributes have no per-language names (rules/policy.py AttributeSpec): a humanized code
-    "Resident ID number:",  # citizens/models.py: Citizen.resident_id's verbose_name is outside gettext
 }
 # Third-party apps (django-axes, django-otp) speak their own catalogues, which have no Simplified Chinese.
 THIRD_PARTY = ("/admin/axes/", "/admin/otp_totp/")

@@ -166,4 +166,7 @@ def test_entries_made_under_another_policy_say_so(client, official, citizen, con
         page = client.get(f"{LIST}{citizen.pk}/change/").content.decode()
     finally:
         registry.reset()
-    assert f"the entry was made under policy {old_version[:12]}" in page
+    from rules.models import PolicyVersion
+
+    number = PolicyVersion.objects.get(hash=old_version).number
+    assert f"the entry was made under Version {number}." in page and old_version[:12] not in page
