@@ -8,13 +8,11 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from officials.labels import attribute_label
-
 PREFIX = "attribute_"
 
 
 def _field_for(spec) -> forms.Field:
-    common = {"required": spec.required, "label": attribute_label(spec.name), "help_text": spec.description}
+    common = {"required": spec.required, "label": spec.label, "help_text": spec.description}
     if spec.choices is not None:
         blank = [] if spec.required else [("", _("— not given —"))]
         return forms.TypedChoiceField(choices=blank + [(str(c), str(c)) for c in spec.choices],

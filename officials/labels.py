@@ -32,6 +32,11 @@ def event_type_title(name: str) -> str:
 
 
 def attribute_label(name: str) -> str:
+    """What the policy calls this attribute (its ``label``), in the reader's language."""
+    for event_type in _policy().event_types.values():
+        spec = event_type.attributes.get(name)
+        if spec is not None:
+            return spec.label
     return humanize(name)
 
 

@@ -51,9 +51,14 @@ class AttributeSpec:
     min: int | float | None = None
     max: int | float | None = None
     description_text: Text = Text()
+    label_text: Text = Text()  # what forms and screens call it; its name made readable when not given
 
     def __post_init__(self):
-        _texts(self, "description_text")
+        _texts(self, "description_text", "label_text")
+
+    @property
+    def label(self) -> str:
+        return self.label_text.get() or self.name.replace("_", " ").capitalize()
 
     @property
     def description(self) -> str:

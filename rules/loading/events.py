@@ -176,7 +176,7 @@ def _attribute(reader: FileReader, event_name: str, name: str, node) -> Attribut
     fields = reader.mapping(node, f"attribute '{event_name}.{name}'")
     if fields is None:
         return None
-    fields.expect(("type",), ("required", "choices", "min", "max", "description"))
+    fields.expect(("type",), ("required", "choices", "min", "max", "description", "label"))
     kind = fields.text("type")
     if kind is None:
         return None
@@ -195,6 +195,7 @@ def _attribute(reader: FileReader, event_name: str, name: str, node) -> Attribut
         min=low,
         max=high,
         description_text=fields.translated("description"),
+        label_text=fields.translated("label"),
     )
 
 

@@ -22,7 +22,7 @@ def test_codes_read_as_words():
     assert event_type_title("no_longer_in_the_policy") == "No longer in the policy"
     assert humanize("media_reported") == "Media reported"
     assert attributes_text({"severity": "minor", "media_reported": True, "months": 3}) == (
-        "Media reported: yes; Months: 3; Severity: minor")
+        "Reported in the media: yes; Months: 3; Severity: minor")
     assert attributes_text({}) == "—"
 
 

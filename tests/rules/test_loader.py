@@ -151,10 +151,10 @@ def test_agencies_must_be_declared_and_well_formed(write_policy):
     events = shipped_files()["events.yaml"].replace(
         "reported_by: [red_cross]", "reported_by: [red_crosss, Bad-Code]")
     assert problems_of(write_policy, events_yaml=events) == [
-        "events.yaml:149:19: error: unknown agency 'red_crosss' (declared agencies: police, court, "
+        "events.yaml:170:19: error: unknown agency 'red_crosss' (declared agencies: police, court, "
         "civil_affairs, "
         "media_office, community, red_cross)",
-        "events.yaml:149:31: error: agency code 'Bad-Code' must be lower_case letters, digits and _",
+        "events.yaml:170:31: error: agency code 'Bad-Code' must be lower_case letters, digits and _",
     ]
 
 
