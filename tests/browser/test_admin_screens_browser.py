@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.urls import reverse
 
@@ -41,8 +42,9 @@ def register(agencies, official, second_official, superuser):
     report(wang, "traffic_violation", "police", {"severity": "minor"}, days_ago=100)
     report(li, "helping_poor", "community", {"media_reported": True}, days_ago=90)
     report(li, "elderly_care", "civil_affairs", {"months": 12}, days_ago=80)
-    overdue = appeals.appeal_file(event=report(wang, days_ago=40), grounds="Not me.", by="official1")
-    Appeal.objects.filter(pk=overdue.pk).update(deadline=datetime.date.today() - datetime.timedelta(days=3))
+    # Filed 35 days ago, so its 30-day decision deadline has passed (the application may not move a deadline).
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=35), tick=False):
+        overdue = appeals.appeal_file(event=report(wang, days_ago=5), grounds="Not me.", by="official1")
     reviewed = appeals.appeal_file(event=report(li, "bribery_conviction", days_ago=20), grounds="Wrong.",
                                    by="official1")
     appeals.appeal_start_review(appeal=reviewed, by="official2")
