@@ -114,3 +114,15 @@ def test_ledger_checkpoint_job_runs_the_command_only_where_it_exists(db, monkeyp
     monkeypatch.setattr(notices.tasks, "LEDGER_CHECKPOINT_COMMAND", "no_such_command")
     assert ledger_checkpoint() is False
     assert len(read_store().checkpoints) == 1
+
+
+def test_a_withdrawn_appeal_is_told_to_the_citizen_and_the_source(convicted, agencies):
+    from appeals.services import appeal_withdraw
+
+    citizen, event = convicted
+    appeal = appeal_file(event=event, grounds="I was not driving.", by="clerk", now=FILED)
+    appeal_withdraw(appeal=appeal, by="citizen", reasons="Found the receipt.")
+    to_citizen = Notice.objects.get(citizen=citizen, kind="appeal_decided")
+    assert to_citizen.subject == f"You withdrew your appeal #{appeal.pk}"
+    assert "the record stands as reported" in to_citizen.body
+    assert Notice.objects.filter(agency=agencies["court"], kind="appeal_decided", appeal=appeal).count() == 1
