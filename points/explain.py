@@ -220,7 +220,7 @@ def _version_name(version_hash: str) -> str:
     stored = PolicyVersion.objects.filter(hash=version_hash).first()
     if stored is None:
         return _("a policy version no longer stored")
-    return pgettext("policy version", "Version %(number)s") % {"number": stored.number}
+    return str(stored)  # PolicyVersion names itself by its number
 
 
 def _undone_event(entry: LedgerEntry) -> Event:
