@@ -50,16 +50,36 @@ class EventReportSerializer(serializers.Serializer):
         return normalize_resident_id(value)  # a final lowercase x is the same number as X
 
     def validate(self, data):
-        header = self.context.get("idempotency_header")
-        field = data.get("idempotency_key")
-        if header is not None and field is not None and header != field:
-            raise serializers.ValidationError({"idempotency_key": "differs from the Idempotency-Key header"})
-        key = field if field is not None else header
-        if key is None:
-            raise serializers.ValidationError(
-                {"idempotency_key": "required: send the Idempotency-Key header or the idempotency_key field"})
-        data["idempotency_key"] = key  # its length and content are the admission check's (points.admission)
+        return resolve_key(data, self.context.get("idempotency_header"))
+
+
+def resolve_key(data: dict, header) -> dict:
+    """The report's fields with its idempotency key taken from the field or the header, which must agree."""
+    field = data.get("idempotency_key")
+    if header is not None and field is not None and header != field:
+        raise serializers.ValidationError({"idempotency_key": "differs from the Idempotency-Key header"})
+    key = field if field is not None else header
+    if key is None:
+        raise serializers.ValidationError(
+            {"idempotency_key": "required: send the Idempotency-Key header or the idempotency_key field"})
+    data["idempotency_key"] = key  # its length and content are the admission check's (points.admission)
+    return data
+
+
+class _ReportFields(EventReportSerializer):
+    """The fields alone; the key is resolved after, so one instance serves every request."""
+
+    def validate(self, data):
         return data
+
+
+# Building a serializer copies its fields: one instance parses every report (as DRF's many=True does).
+_REPORT_FIELDS = _ReportFields()
+
+
+def parse_report(data, *, idempotency_header=None) -> dict:
+    """One report's fields, validated, its key from the field or the header; raises DRF's ValidationError."""
+    return resolve_key(dict(_REPORT_FIELDS.run_validation(data)), idempotency_header)
 
 
 class BatchRequestSerializer(serializers.Serializer):
@@ -79,16 +99,11 @@ class RetractSerializer(serializers.Serializer):
 
 
 def parse_report_items(items: list) -> list:
-    """Each batch item parsed to a dict of report fields, or the error that rejects it.
-
-    One serializer instance validates every item (as DRF's ``many=True`` does): building a serializer
-    per item would cost more than applying the report.
-    """
-    parser = EventReportSerializer()
+    """Each batch item parsed to a dict of report fields (as ``parse_report``), or the error that rejects it."""
     parsed = []
     for item in items:
         try:
-            parsed.append(dict(parser.run_validation(item)))
+            parsed.append(parse_report(item))
         except serializers.ValidationError as exc:
             detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
             parsed.append(ValidationFailed("Some fields of this report are invalid.", field_errors=flatten(detail)))

@@ -55,7 +55,7 @@ class EventReportView(APIView):
                     "with a different body is refused with 409.",
     )
     def post(self, request):
-        data = parse(s.EventReportSerializer, request.data, idempotency_header=request.headers.get("Idempotency-Key"))
+        data = s.parse_report(request.data, idempotency_header=request.headers.get("Idempotency-Key"))
         result = event_report(agency=request_agency(request), **data)
         headers = {"Idempotent-Replayed": "true"} if not result.created else {}
         return Response(s.report_result_dict(result), status=status.HTTP_201_CREATED, headers=headers)

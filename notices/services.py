@@ -182,9 +182,10 @@ def notices_enqueue_on_commit(notices) -> None:
     ``NOTICES_ENQUEUE_ON_COMMIT`` is off: then the sweep finds them pending)."""
     if not settings.NOTICES_ENQUEUE_ON_COMMIT:
         return
-    ids = [n.pk for n in notices if n.delivery_status == Notice.Delivery.PENDING and n.channel in QUEUED_CHANNELS]
-    if ids:
-        transaction.on_commit(lambda: notices_enqueue(ids))
+    queued = [n for n in notices if n.delivery_status == Notice.Delivery.PENDING and n.channel in QUEUED_CHANNELS]
+    if queued:
+        # Ids are read at commit: the ledger writer inserts its notices together with its entries.
+        transaction.on_commit(lambda: notices_enqueue([n.pk for n in queued]))
 
 
 def notices_enqueue(ids, *, countdown: float | None = None) -> int:

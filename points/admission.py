@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from citizens.models import Citizen
 from citizens.validators import resident_id_problem
 from core.exceptions import ApplicationError, Forbidden, IdempotencyConflict, NotEnrolled, NotFound, ValidationFailed
+from points.db import bulk
 from points.models import Agency, Event
 from rules.errors import AttributeValidationError
 
@@ -131,15 +132,21 @@ def _bad_attributes(message: str) -> ValidationFailed:
 
 def earlier_events(reports) -> dict:
     """``{(agency id, key): event}`` for the reports' keys used before."""
+    return earlier_found(bulk.read_together(*earlier_reads(reports)))
+
+
+def earlier_reads(reports) -> list:
+    """The reads that find the reports' keys used before (``bulk.read_together``; ``earlier_found``
+    reads their results). One per agency, so the (agency, key) unique index answers each key."""
     keys_by_agency = {}
     for report in reports:
-        keys_by_agency.setdefault(report.agency.pk, set()).add(report.key)
-    found = {}
-    # One statement per agency, so the (agency, key) unique index answers each key.
-    for agency_id, keys in keys_by_agency.items():
-        rows = Event.objects.filter(agency_id=agency_id, idempotency_key__any=keys).order_by()
-        found.update(((agency_id, event.idempotency_key), event) for event in rows)
-    return found
+        keys_by_agency.setdefault(report.agency.pk, []).append(report.key)
+    return [bulk.FilterIn(Event, {"agency_id": agency_id}, "idempotency_key", keys)
+            for agency_id, keys in keys_by_agency.items()]
+
+
+def earlier_found(results) -> dict:
+    return {(event.agency_id, event.idempotency_key): event for events in results for event in events}
 
 
 def replay_or_conflict(report: Report, earlier: Event) -> Event:

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import Forbidden, InvalidState, ValidationFailed
+from points.db import bulk
 from points.models import Agency, AgencyGeneration
 from rules.registry import current_policy
 
@@ -134,7 +135,7 @@ def _remember(generation: str, digest: str, agency: Agency) -> None:
 def _generation() -> str | None:
     """The current generation of agencies, from the database; None if its row is missing (then
     nothing is remembered until the next change writes one)."""
-    return AgencyGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+    return bulk.value_of(AgencyGeneration, "value", 1)
 
 
 def agencies_changed() -> None:

@@ -5,10 +5,12 @@ corrections) parses its input into ``admission.Report`` objects, or into the ``A
 that rejects an item, and hands them to ``report_all``. In order:
 
 1. the static admission check (``admission.check_static``) of every report;
-2. keys used before: the same report is replayed, another one refused (``admission.replay_or_conflict``);
-   a key repeated within the call waits until its first use is settled, then is judged the same way;
-3. in one transaction, the citizens' rows locked in primary-key order, each report checked against its
-   citizen (``admission.check_locked``), planned (``points.scoring``) and written (``points.writer``);
+2. in one transaction, the citizens' rows locked in primary-key order and, in the same round trip,
+   the keys used before read: the same report is replayed, another one refused
+   (``admission.replay_or_conflict``); a key repeated within the call waits until its first use is
+   settled, then is judged the same way;
+3. each first use checked against its citizen (``admission.check_locked``), planned
+   (``points.scoring``) and written (``points.writer``);
 4. if that transaction fails in the database (typically a concurrent request committed one of the same
    keys first), nothing of it stays and each report goes through the pipeline alone; alone, a report
    whose key was committed meanwhile is replayed, and any other failure is ``RetryLater``.
@@ -86,9 +88,7 @@ def report_all(items: list, *, now=None) -> list[Outcome]:
             pending.append((index, item))
         except ApplicationError as exc:
             outcomes[index] = Outcome(index, error=exc)
-    fresh, repeats = _settle_earlier(pending, outcomes)
-    if fresh:
-        _apply(fresh, current_policy(), now, outcomes)
+    repeats = _apply(pending, current_policy(), now, outcomes) if pending else []
     if repeats:
         for position, outcome in enumerate(report_all([report for _, report in repeats], now=now)):
             index = repeats[position][0]
@@ -96,15 +96,57 @@ def report_all(items: list, *, now=None) -> list[Outcome]:
     return [outcomes[index] for index in range(len(items))]
 
 
-def _settle_earlier(pending, outcomes) -> tuple[list, list]:
-    """Replay or refuse reports whose key was used before; keep first uses apart from repeats."""
-    earlier = admission.earlier_events([report for _, report in pending])
+def _apply(pending, policy, now, outcomes) -> list:
+    """Apply ``pending`` in one transaction; the repeats of a key first used in the call, left for later."""
+    try:
+        with transaction.atomic():
+            return _apply_locked(pending, policy, now, outcomes)
+    except DatabaseError:
+        if len(pending) > 1:
+            for one in pending:  # alone, a repeat finds its first use committed
+                _apply([one], policy, now, outcomes)
+            return []
+        index, report = pending[0]
+        logger.warning("Report %s of agency %s failed in the database", report.key, report.agency.code,
+                       exc_info=True)
+        outcomes[index] = _after_failure(index, report)
+        return []
+
+
+def _apply_locked(pending, policy, now, outcomes) -> list:
+    # The keys used before are read in the round trip that locks the citizens' rows.
+    locked, *found = bulk.read_together(
+        bulk.LockInBulk(Citizen, [report.resident_id for _, report in pending], "resident_id"),
+        *admission.earlier_reads([report for _, report in pending]))
+    fresh, repeats = _settle_earlier(pending, admission.earlier_found(found), outcomes, locked)
+    admitted = []
+    for index, report in fresh:
+        try:
+            report.citizen = locked.get(report.resident_id)
+            report.cleaned = admission.check_locked(report, report.citizen, policy, now)
+            admitted.append((index, report))
+        except ApplicationError as exc:
+            outcomes[index] = Outcome(index, error=exc)
+    written = writer.write_reports([report for _, report in admitted], policy, now)
+    for (index, report), (event, entries) in zip(admitted, written, strict=True):
+        # The standing is the citizen's after the whole call, as a single report's is after it.
+        outcomes[index] = Outcome(index, ReportResult(event=event, entries=entries, score=report.citizen.score,
+                                                      grade=report.citizen.grade, created=True))
+    return repeats
+
+
+def _settle_earlier(pending, earlier, outcomes, citizens) -> tuple[list, list]:
+    """Replay or refuse reports whose key was used before; keep first uses apart from repeats.
+
+    ``citizens``: the locked rows by resident ID, which hold the citizen of a replayed report (it
+    names the same person) unless their resident ID was corrected since; missing ones are read.
+    """
     replayed, fresh, repeats, seen = [], [], [], set()
     for index, report in pending:
         key = (report.agency.pk, report.key)
         if key in earlier:
             try:
-                replayed.append((index, admission.replay_or_conflict(report, earlier[key])))
+                replayed.append((index, report, admission.replay_or_conflict(report, earlier[key])))
             except ApplicationError as exc:
                 outcomes[index] = Outcome(index, error=exc)
         elif key in seen:
@@ -112,10 +154,13 @@ def _settle_earlier(pending, outcomes) -> tuple[list, list]:
         else:
             seen.add(key)
             fresh.append((index, report))
-    entries = _live_entries([event.pk for _, event in replayed])
-    citizens = Citizen.objects.in_bulk({event.citizen_id for _, event in replayed}) if replayed else {}
-    for index, event in replayed:
-        citizen = citizens[event.citizen_id]
+    if replayed:
+        entries = _live_entries([event.pk for _, _, event in replayed])
+        people = {citizen.pk: citizen for citizen in citizens.values()}
+        if missing := {event.citizen_id for _, _, event in replayed} - people.keys():
+            people.update(Citizen.objects.in_bulk(missing))
+    for index, _, event in replayed:
+        citizen = people[event.citizen_id]
         outcomes[index] = Outcome(index, ReportResult(event=event, entries=entries.get(event.pk, []),
                                                       score=citizen.score, grade=citizen.grade, created=False))
     return fresh, repeats
@@ -130,44 +175,12 @@ def _live_entries(event_ids) -> dict:
     return by_event
 
 
-def _apply(fresh, policy, now, outcomes) -> None:
-    try:
-        with transaction.atomic():
-            _apply_locked(fresh, policy, now, outcomes)
-    except DatabaseError:
-        if len(fresh) > 1:
-            for one in fresh:
-                _apply([one], policy, now, outcomes)
-            return
-        index, report = fresh[0]
-        logger.warning("Report %s of agency %s failed in the database", report.key, report.agency.code,
-                       exc_info=True)
-        outcomes[index] = _after_failure(index, report)
-
-
-def _apply_locked(fresh, policy, now, outcomes) -> None:
-    citizens = bulk.lock_in_bulk(Citizen, [report.resident_id for _, report in fresh], field_name="resident_id")
-    admitted = []
-    for index, report in fresh:
-        try:
-            report.citizen = citizens.get(report.resident_id)
-            report.cleaned = admission.check_locked(report, report.citizen, policy, now)
-            admitted.append((index, report))
-        except ApplicationError as exc:
-            outcomes[index] = Outcome(index, error=exc)
-    written = writer.write_reports([report for _, report in admitted], policy, now)
-    for (index, report), (event, entries) in zip(admitted, written, strict=True):
-        # The standing is the citizen's after the whole call, as a single report's is after it.
-        outcomes[index] = Outcome(index, ReportResult(event=event, entries=entries, score=report.citizen.score,
-                                                      grade=report.citizen.grade, created=True))
-
-
 def _after_failure(index, report) -> Outcome:
     """A report alone whose write failed: replayed if a concurrent request committed its key, else retry later."""
-    earlier = admission.earlier_events([report]).get((report.agency.pk, report.key))
-    if earlier is not None:
+    earlier = admission.earlier_events([report])
+    if earlier:
         outcome = {}
-        _settle_earlier([(index, report)], outcome)
+        _settle_earlier([(index, report)], earlier, outcome, {})
         return outcome[index]
     return Outcome(index, error=RetryLater(
         "This report could not be applied just now; nothing of it was recorded. "

@@ -183,9 +183,14 @@ def mark_event(*, event, status: str, reason: str, by: str, at) -> None:
 
 
 def write_entries(*, changes, policy, at) -> None:
-    """Insert the unsaved entries of ``(citizen, entries)`` pairs, then store the new standings."""
-    add_entries([entry for _, entries in changes for entry in entries if entry.pk is None])
-    save_standings(changes=changes, policy=policy, at=at)
+    """Insert the unsaved entries of ``(citizen, entries)`` pairs, then store the new standings.
+
+    The entries, their notices, the standings and grade changes go to the database together
+    (``bulk.together``): one round trip on PostgreSQL, two when a grade changes.
+    """
+    with bulk.together():
+        add_entries([entry for _, entries in changes for entry in entries if entry.pk is None])
+        save_standings(changes=changes, policy=policy, at=at)
 
 
 def save_standings(*, changes, policy, at) -> None:

@@ -5,18 +5,23 @@ every database, or refuses loudly.
 
 * ``build(model, **values)`` is ``model(**values)``; ``_instance`` checks once per model that its
   shortcut gives the very instance Django's constructor gives, and raises if Django changed.
-* ``insert_all`` is ``bulk_create``: on PostgreSQL the ids come from the table's sequence and rows
-  go in with COPY; ``pre_save`` (``auto_now``, ``auto_now_add``) runs on both databases, related
-  instances saved after they were assigned give their keys, constraints and triggers apply as to
-  INSERT. Models whose primary key is not an automatic integer are refused.
+* ``insert_all`` is ``bulk_create``: a few rows go in with one cached INSERT ... RETURNING statement,
+  more on PostgreSQL with COPY (ids from the table's sequence); ``pre_save`` (``auto_now``,
+  ``auto_now_add``) runs on both databases, related instances saved after they were assigned give
+  their keys, constraints and triggers apply as to INSERT. Models whose primary key is not an
+  automatic integer are refused.
 * ``lock_in_bulk`` is ``select_for_update().in_bulk()``, rows locked in primary-key order.
 * ``update_fields`` writes the named fields of saved instances, one statement on PostgreSQL.
+* ``value_of`` and ``filter_in`` are ``values_list(...).first()`` and ``filter(..., x__in=...)`` for
+  the reads every report makes, their SQL built once.
 """
 import datetime
 import decimal
 import json
 import operator
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import NamedTuple
 
@@ -128,16 +133,94 @@ COPY_FROM_ROWS = 8
 
 
 def insert_all(model, objs: list) -> list:
-    """Insert ``objs`` (unsaved model instances) and set their primary keys."""
+    """Insert ``objs`` (unsaved model instances) and set their primary keys (inside ``together``: when
+    its block ends)."""
     if not objs:
         return objs
     pk = _automatic_pk(model)
-    if connection.vendor != "postgresql" or len(objs) < COPY_FROM_ROWS:
-        return model._default_manager.bulk_create(objs)
-    _link_related(model, objs)
+    if any(getattr(obj, pk.attname) is not None for obj in objs):
+        raise ValueError(f"insert_all() numbers new {model.__name__} rows itself: these already have keys.")
     for field in _pre_saving(model):
         for obj in objs:
             setattr(obj, field.attname, field.pre_save(obj, True))
+    queue = _queue.get()
+    if queue is not None:
+        queue.append(_Insert(model, objs))
+        return objs
+    _link_related(model, objs)
+    _Insert(model, objs).run()
+    return objs
+
+
+class _Insert(NamedTuple):
+    model: type
+    objs: list
+
+    def run(self) -> None:
+        if connection.vendor == "postgresql" and len(self.objs) >= COPY_FROM_ROWS:
+            _copy(self.model, self.objs)
+            self.saved()
+        elif connection.vendor == "postgresql":
+            sql, params, take = self.statement(connections[connection.alias])
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                take(cursor.fetchall())
+        else:
+            self.run_one_by_one()
+
+    @property
+    def fusable(self) -> bool:
+        return len(self.objs) < COPY_FROM_ROWS
+
+    def statement(self, conn) -> tuple:
+        """PostgreSQL's INSERT ... RETURNING, as ``bulk_create`` writes it (which relies on its rows
+        coming back in the order given); values prepared as COPY prepares them (``_row_getter``)."""
+        _, row_of = _insert_spec(self.model)
+        params = [value for obj in self.objs for value in row_of(obj)]
+        return _insert_sql(self.model, conn.vendor, len(self.objs)), params, self.take_keys
+
+    def take_keys(self, rows) -> None:
+        for obj, (key,) in zip(self.objs, rows, strict=True):
+            obj.pk = key
+        self.saved()
+
+    def run_one_by_one(self) -> None:
+        """One statement per row, values prepared by ``get_db_prep_save`` as ``bulk_create`` prepares
+        them: SQLite's RETURNING rows come back in no promised order."""
+        conn = connections[connection.alias]  # once: each read of the proxy is a thread-local lookup
+        fields, _ = _insert_spec(self.model)
+        with conn.cursor() as cursor:
+            for obj in self.objs:
+                cursor.execute(_insert_sql(self.model, conn.vendor, 1),
+                               [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields])
+                obj.pk = cursor.fetchone()[0]
+        self.saved()
+
+    def saved(self) -> None:
+        alias = connection.alias
+        for obj in self.objs:
+            obj._state.adding, obj._state.db = False, alias
+
+
+@cache
+def _insert_spec(model) -> tuple:
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk]
+    return fields, _row_getter(fields)
+
+
+@cache
+def _insert_sql(model, vendor: str, rows: int) -> str:
+    quote = connections[connection.alias].ops.quote_name
+    fields, _ = _insert_spec(model)
+    # JSON arrives as its text on PostgreSQL (``_row_getter``).
+    cast = {f: "::jsonb" if vendor == "postgresql" and isinstance(f, models.JSONField) else "" for f in fields}
+    one = f"({', '.join(f'%s{cast[f]}' for f in fields)})"
+    return (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([one] * rows)} RETURNING {quote(model._meta.pk.column)}")
+
+
+def _copy(model, objs) -> None:
+    """Ids from the table's sequence, then the rows with COPY."""
     fields = model._meta.concrete_fields
     table = model._meta.db_table
     with connection.cursor() as cursor:
@@ -145,7 +228,7 @@ def insert_all(model, objs: list) -> list:
         cursor.execute(
             "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) "
             "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
-            [table, pk.column, len(objs)],
+            [table, model._meta.pk.column, len(objs)],
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
@@ -158,33 +241,123 @@ def insert_all(model, objs: list) -> list:
         ) as copy:
             for obj in objs:
                 copy.write_row(row_of(obj))
-    alias = connection.alias  # read once: each read of the proxy goes through a thread-local lookup
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, alias
-    return objs
 
 
 def lock_in_bulk(model, values, *, field_name: str) -> dict:
-    """``select_for_update().in_bulk(values, field_name=...)``, rows locked in primary-key order.
+    """``select_for_update().in_bulk(values, field_name=...)``, rows locked in primary-key order."""
+    return read_together(LockInBulk(model, list(values), field_name))[0]
 
-    On PostgreSQL the values are joined as one array, so the planner looks each one up in the
-    field's index; with the IN list ``in_bulk`` writes it may read the whole table instead.
-    """
-    values = list(dict.fromkeys(values))
-    if connection.vendor != "postgresql" or not values:
-        return model._default_manager.select_for_update().order_by("pk").in_bulk(values, field_name=field_name)
-    field, fields = model._meta.get_field(field_name), model._meta.concrete_fields
-    table, quote = model._meta.db_table, connection.ops.quote_name
-    columns = ", ".join(f"t.{quote(f.column)}" for f in fields)
+
+def filter_in(model, *, equal: dict, field_name: str, values) -> list:
+    """``model.objects.filter(**equal, <field_name>__in=values)`` as saved instances, in no order."""
+    return read_together(FilterIn(model, equal, field_name, list(values)))[0]
+
+
+class LockInBulk(NamedTuple):
+    """The read of ``lock_in_bulk``. On PostgreSQL the values are joined as one array, so the planner
+    looks each one up in the field's index; with the IN list ``in_bulk`` writes it may read the whole
+    table instead."""
+
+    model: type
+    values: object
+    field_name: str
+
+    def orm(self) -> dict:
+        return (self.model._default_manager.select_for_update().order_by("pk")
+                .in_bulk(list(dict.fromkeys(self.values)), field_name=self.field_name))
+
+    def statement(self, conn) -> tuple:
+        return _lock_sql(self.model, self.field_name), [list(dict.fromkeys(self.values))]
+
+    def result(self, rows) -> dict:
+        attname = self.model._meta.get_field(self.field_name).attname
+        return {getattr(obj, attname): obj for obj in _from_rows(self.model, rows)}
+
+
+class FilterIn(NamedTuple):
+    """The read of ``filter_in``: one statement per model and shape on PostgreSQL."""
+
+    model: type
+    equal: dict
+    field_name: str
+    values: object
+
+    def orm(self) -> list:
+        values = list(dict.fromkeys(self.values))
+        return list(self.model._default_manager.filter(**self.equal, **{f"{self.field_name}__in": values})
+                    .order_by()) if values else []
+
+    def statement(self, conn) -> tuple:
+        names = tuple(sorted(self.equal))
+        return (_filter_in_sql(self.model, names, self.field_name),
+                [*(self.equal[name] for name in names), list(dict.fromkeys(self.values))])
+
+    def result(self, rows) -> list:
+        return _from_rows(self.model, rows)
+
+
+def read_together(*reads) -> list:
+    """The results of ``reads`` (``LockInBulk``, ``FilterIn``), in order: on PostgreSQL one round trip
+    for all of them (statements in one message, as ``together`` sends writes), elsewhere the ORM's
+    query for each. A read of no values gives an empty result without a statement."""
+    conn = connections[connection.alias]  # once: each read of the proxy is a thread-local lookup
+    if conn.vendor != "postgresql":
+        return [read.orm() for read in reads]
+    asked = [read for read in reads if read.values]
+    if len(asked) > 1 and conn.settings_dict["OPTIONS"].get("server_side_binding"):
+        return [read_together(read)[0] for read in reads]  # several statements need client-side binding
+    rows = {}
+    if asked:
+        statements = [read.statement(conn) for read in asked]
+        with conn.cursor() as cursor:
+            cursor.execute("; ".join(sql for sql, _ in statements), [v for _, params in statements for v in params])
+            for position, read in enumerate(asked):
+                rows[id(read)] = cursor.fetchall()
+                if position < len(asked) - 1:
+                    cursor.nextset()
+    return [read.result(rows.get(id(read), [])) for read in reads]
+
+
+@cache
+def _lock_sql(model, field_name: str) -> str:
+    conn = connections[connection.alias]
+    field, quote = model._meta.get_field(field_name), conn.ops.quote_name
+    columns = ", ".join(f"t.{quote(f.column)}" for f in model._meta.concrete_fields)
+    return (f"SELECT {columns} FROM unnest(%s::{array_type(field, conn)}[]) AS v(value) "
+            f"JOIN {quote(model._meta.db_table)} t ON t.{quote(field.column)} = v.value "
+            f"ORDER BY t.{quote(model._meta.pk.column)} FOR UPDATE OF t")
+
+
+def value_of(model, field_name: str, pk):
+    """``model.objects.filter(pk=pk).values_list(field_name, flat=True).first()``; on PostgreSQL one
+    cached statement, for a value read on every request."""
+    if connection.vendor != "postgresql":
+        return model._default_manager.filter(pk=pk).values_list(field_name, flat=True).first()
+    field = model._meta.get_field(field_name)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM unnest(%s::{array_type(field, connection)}[]) AS v(value) "
-            f"JOIN {quote(table)} t ON t.{quote(field.column)} = v.value ORDER BY t.{quote(model._meta.pk.column)} "
-            f"FOR UPDATE OF t",
-            [values],
-        )
-        objs = _from_rows(model, cursor.fetchall())
-    return {getattr(obj, field.attname): obj for obj in objs}
+        cursor.execute(_value_sql(model, field_name), [pk])
+        row = cursor.fetchone()
+    if row is None or not hasattr(field, "from_db_value"):
+        return None if row is None else row[0]
+    return field.from_db_value(row[0], None, connection)
+
+
+@cache
+def _value_sql(model, field_name: str) -> str:
+    quote = connections[connection.alias].ops.quote_name
+    return (f"SELECT {quote(model._meta.get_field(field_name).column)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} = %s")
+
+
+@cache
+def _filter_in_sql(model, names: tuple, field_name: str) -> str:
+    conn = connections[connection.alias]
+    quote, meta = conn.ops.quote_name, model._meta
+    field = meta.get_field(field_name)
+    where = [f"{quote(meta.get_field(name).column)} = %s" for name in names]
+    where.append(f"{quote(field.column)} = ANY(%s::{array_type(field, conn)}[])")
+    return (f"SELECT {', '.join(quote(f.column) for f in meta.concrete_fields)} FROM {quote(meta.db_table)} "
+            f"WHERE {' AND '.join(where)}")
 
 
 def _from_rows(model, rows) -> list:
@@ -258,32 +431,149 @@ def _json_text(field, value):
 
 
 def update_fields(model, objs, field_names) -> None:
-    """Write ``field_names`` of each saved instance: one statement on PostgreSQL, a batch elsewhere."""
+    """Write ``field_names`` of each saved instance: one statement on PostgreSQL, a batch elsewhere
+    (inside ``together``: when its block ends)."""
     objs = list(objs)
     if not objs:
         return
+    queue = _queue.get()
+    op = _Update(model, objs, tuple(field_names))
+    if queue is not None:
+        queue.append(op)
+    else:
+        op.run()
+
+
+class _Update(NamedTuple):
+    model: type
+    objs: list
+    field_names: tuple
+
+    fusable = True
+
+    def run(self) -> None:
+        conn = connections[connection.alias]  # once: each read of the proxy is a thread-local lookup
+        with conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
+                sql, params, _ = self.statement(conn)
+                cursor.execute(sql, params)
+            else:
+                fields = [self.model._meta.get_field(name) for name in self.field_names]
+                rows = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk]
+                        for o in self.objs]
+                cursor.executemany(_update_sql(self.model, self.field_names, conn.vendor, one_row=True), rows)
+
+    def statement(self, conn) -> tuple:
+        fields = [self.model._meta.get_field(name) for name in self.field_names]
+        if len(self.objs) == 1:
+            params = [*_row_getter(fields)(self.objs[0]), self.objs[0].pk]
+            return _update_sql(self.model, self.field_names, conn.vendor, one_row=True), params, None
+        # All rows in one JSON parameter: json.dumps writes it in C, where psycopg would dump the
+        # elements of one array per column in Python.
+        row_of = _row_getter([self.model._meta.pk, *fields])
+        payload = json.dumps([row_of(obj) for obj in self.objs], default=_json_default)
+        return _update_sql(self.model, self.field_names, conn.vendor, one_row=False), [payload], None
+
+
+# --- together -------------------------------------------------------------------
+
+_queue: ContextVar = ContextVar("points_db_queue", default=None)
+
+
+@contextmanager
+def together():
+    """Run the ``insert_all`` and ``update_fields`` calls made inside the block when it ends, in the
+    order they were made, in as few round trips as the database allows.
+
+    On PostgreSQL (with Django's default client-side binding) the statements go in one message, up
+    to a row that refers to an instance the block has not saved yet (a grade change naming a new
+    entry): the statements before it go first, so that its key is known. Elsewhere each runs on its
+    own. Keys are set when the block ends, so nothing inside may need them; the queued instances must
+    not change before then. A block inside another joins it; nothing is written if the block raises.
+    """
+    if _queue.get() is not None:
+        yield
+        return
+    token = _queue.set([])
+    try:
+        yield
+        ops = _queue.get()
+    finally:
+        _queue.reset(token)
+    _run_together(ops)
+
+
+def _run_together(ops) -> None:
+    wave = []
+    for op in ops:
+        if isinstance(op, _Insert) and _refers_to_unsaved(op.model, op.objs):
+            _run_wave(wave)
+            wave = []
+        wave.append(op)
+    _run_wave(wave)
+
+
+def _run_wave(ops) -> None:
+    for op in ops:
+        if isinstance(op, _Insert):
+            _link_related(op.model, op.objs)
+    conn = connections[connection.alias]
+    if conn.vendor != "postgresql" or conn.settings_dict["OPTIONS"].get("server_side_binding"):
+        for op in ops:  # several statements in one execute need client-side binding
+            op.run()
+        return
+    statements = []
+    for op in ops:
+        if op.fusable:
+            statements.append(op.statement(conn))
+            continue
+        _send(conn, statements)
+        statements = []
+        op.run()
+    _send(conn, statements)
+
+
+def _send(conn, statements) -> None:
+    """Execute the statements in one message; give each its rows (RETURNING) if it asks for them."""
+    if not statements:
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("; ".join(sql for sql, _, _ in statements),
+                       [value for _, params, _ in statements for value in params])
+        for position, (_, _, take) in enumerate(statements):
+            if take is not None:
+                take(cursor.fetchall())
+            if position < len(statements) - 1:
+                cursor.nextset()
+
+
+def _refers_to_unsaved(model, objs) -> bool:
+    """Whether a row's foreign key waits for a related instance to be saved."""
+    relations = [f for f in model._meta.concrete_fields if f.is_relation]
+    for obj in objs:
+        for field in relations:
+            if getattr(obj, field.attname) is None and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None and related.pk is None:
+                    return True
+    return False
+
+
+@cache
+def _update_sql(model, field_names: tuple, vendor: str, *, one_row: bool) -> str:
+    conn = connections[connection.alias]
+    quote, pk = conn.ops.quote_name, model._meta.pk
     fields = [model._meta.get_field(name) for name in field_names]
-    quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # All rows in one JSON parameter: json.dumps writes it in C, where psycopg would dump the
-            # elements of one array per column in Python.
-            pk = model._meta.pk
-            row_of = _row_getter([pk, *fields])
-            payload = json.dumps([row_of(obj) for obj in objs], default=_json_default)
-            columns = ", ".join(f"(r->>{i})::{array_type(f, connection)} AS c{i}" for i, f in enumerate(fields, 1))
-            assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields, 1))
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} "
-                f"FROM (SELECT (r->>0)::{array_type(pk, connection)} AS pk, {columns} "
-                f"FROM jsonb_array_elements(%s::jsonb) AS r) AS v WHERE {table}.{quote(pk.column)} = v.pk",
-                [payload],
-            )
-        else:
-            rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s", rows)
+    if one_row:
+        cast = {f: "::jsonb" if vendor == "postgresql" and isinstance(f, models.JSONField) else "" for f in fields}
+        assignments = ", ".join(f"{quote(f.column)} = %s{cast[f]}" for f in fields)
+        return f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"
+    columns = ", ".join(f"(r->>{i})::{array_type(f, conn)} AS c{i}" for i, f in enumerate(fields, 1))
+    assignments = ", ".join(f"{quote(f.column)} = v.c{i}" for i, f in enumerate(fields, 1))
+    return (f"UPDATE {table} SET {assignments} "
+            f"FROM (SELECT (r->>0)::{array_type(pk, conn)} AS pk, {columns} "
+            f"FROM jsonb_array_elements(%s::jsonb) AS r) AS v WHERE {table}.{quote(pk.column)} = v.pk")
 
 
 def _json_default(value):
