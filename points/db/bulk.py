@@ -14,6 +14,9 @@ every database, or refuses loudly.
 * ``update_fields`` writes the named fields of saved instances, one statement on PostgreSQL.
 * ``value_of`` and ``filter_in`` are ``values_list(...).first()`` and ``filter(..., x__in=...)`` for
   the reads every report makes, their SQL built once.
+* ``together`` runs the inserts and updates made in its block when the block ends, in order, and
+  ``read_together`` several reads: on PostgreSQL in one message each, elsewhere one by one; the
+  rows written and read are those of the calls made one by one.
 """
 import datetime
 import decimal
