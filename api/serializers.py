@@ -49,9 +49,6 @@ class EventReportSerializer(serializers.Serializer):
     def validate_resident_id(self, value):
         return normalize_resident_id(value)  # a final lowercase x is the same number as X
 
-    def validate(self, data):
-        return resolve_key(data, self.context.get("idempotency_header"))
-
 
 def resolve_key(data: dict, header) -> dict:
     """The report's fields with its idempotency key taken from the field or the header, which must agree."""
@@ -66,15 +63,9 @@ def resolve_key(data: dict, header) -> dict:
     return data
 
 
-class _ReportFields(EventReportSerializer):
-    """The fields alone; the key is resolved after, so one instance serves every request."""
-
-    def validate(self, data):
-        return data
-
-
-# Building a serializer copies its fields: one instance parses every report (as DRF's many=True does).
-_REPORT_FIELDS = _ReportFields()
+# Building a serializer copies its fields: one instance parses every report (as DRF's many=True does),
+# and the key is resolved after, from the field or the header.
+_REPORT_FIELDS = EventReportSerializer()
 
 
 def parse_report(data, *, idempotency_header=None) -> dict:
