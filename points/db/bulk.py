@@ -164,10 +164,8 @@ class _Insert(NamedTuple):
             _copy(self.model, self.objs)
             self.saved()
         elif connection.vendor == "postgresql":
-            sql, params, take = self.statement(connections[connection.alias])
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                take(cursor.fetchall())
+            conn = connections[connection.alias]
+            _send(conn, [self.statement(conn)])
         else:
             self.run_one_by_one()
 
@@ -307,17 +305,9 @@ def read_together(*reads) -> list:
     if conn.vendor != "postgresql":
         return [read.orm() for read in reads]
     asked = [read for read in reads if read.values]
-    if len(asked) > 1 and conn.settings_dict["OPTIONS"].get("server_side_binding"):
-        return [read_together(read)[0] for read in reads]  # several statements need client-side binding
-    rows = {}
-    if asked:
-        statements = [read.statement(conn) for read in asked]
-        with conn.cursor() as cursor:
-            cursor.execute("; ".join(sql for sql, _ in statements), [v for _, params in statements for v in params])
-            for position, read in enumerate(asked):
-                rows[id(read)] = cursor.fetchall()
-                if position < len(asked) - 1:
-                    cursor.nextset()
+    if len(asked) > 1 and not _one_message_allowed(conn):
+        return [read_together(read)[0] for read in reads]
+    rows = dict(zip(map(id, asked), _in_one_message(conn, [read.statement(conn) for read in asked]), strict=True))
     return [read.result(rows.get(id(read), [])) for read in reads]
 
 
@@ -456,15 +446,13 @@ class _Update(NamedTuple):
 
     def run(self) -> None:
         conn = connections[connection.alias]  # once: each read of the proxy is a thread-local lookup
+        if conn.vendor == "postgresql":
+            _send(conn, [self.statement(conn)])
+            return
+        fields = [self.model._meta.get_field(name) for name in self.field_names]
+        rows = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk] for o in self.objs]
         with conn.cursor() as cursor:
-            if conn.vendor == "postgresql":
-                sql, params, _ = self.statement(conn)
-                cursor.execute(sql, params)
-            else:
-                fields = [self.model._meta.get_field(name) for name in self.field_names]
-                rows = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk]
-                        for o in self.objs]
-                cursor.executemany(_update_sql(self.model, self.field_names, conn.vendor, one_row=True), rows)
+            cursor.executemany(_update_sql(self.model, self.field_names, conn.vendor, one_row=True), rows)
 
     def statement(self, conn) -> tuple:
         fields = [self.model._meta.get_field(name) for name in self.field_names]
@@ -521,8 +509,8 @@ def _run_wave(ops) -> None:
         if isinstance(op, _Insert):
             _link_related(op.model, op.objs)
     conn = connections[connection.alias]
-    if conn.vendor != "postgresql" or conn.settings_dict["OPTIONS"].get("server_side_binding"):
-        for op in ops:  # several statements in one execute need client-side binding
+    if conn.vendor != "postgresql" or not _one_message_allowed(conn):
+        for op in ops:
             op.run()
         return
     statements = []
@@ -537,17 +525,33 @@ def _run_wave(ops) -> None:
 
 
 def _send(conn, statements) -> None:
-    """Execute the statements in one message; give each its rows (RETURNING) if it asks for them."""
+    """Execute ``(sql, params, take)`` statements in one message; ``take`` (if any) gets the rows."""
+    results = _in_one_message(conn, [(sql, params) for sql, params, _ in statements],
+                              returning=[take is not None for _, _, take in statements])
+    for (_, _, take), rows in zip(statements, results, strict=True):
+        if take is not None:
+            take(rows)
+
+
+def _in_one_message(conn, statements, returning=None) -> list:
+    """Execute ``(sql, params)`` statements on PostgreSQL in one message; each one's rows, in order
+    (``returning``: which of them return rows; default all)."""
     if not statements:
-        return
+        return []
+    returning = returning or [True] * len(statements)
+    results = []
     with conn.cursor() as cursor:
-        cursor.execute("; ".join(sql for sql, _, _ in statements),
-                       [value for _, params, _ in statements for value in params])
-        for position, (_, _, take) in enumerate(statements):
-            if take is not None:
-                take(cursor.fetchall())
+        cursor.execute("; ".join(sql for sql, _ in statements), [v for _, params in statements for v in params])
+        for position, rows in enumerate(returning):
+            results.append(cursor.fetchall() if rows else [])
             if position < len(statements) - 1:
                 cursor.nextset()
+    return results
+
+
+def _one_message_allowed(conn) -> bool:
+    """Several statements in one execute need psycopg's client-side binding, Django's default."""
+    return not conn.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 def _refers_to_unsaved(model, objs) -> bool:
