@@ -18,6 +18,7 @@ from audit.services import access_log_record
 from audit.sources import request_source_address
 from core.exceptions import ValidationFailed
 from points.batch import batch_check_size, batch_totals, events_report_batch
+from points.explain import explanations_shared
 from points.selectors import citizen_eligibility, citizen_get, eligibility_citizen, eligibility_services
 from points.services import event_report, event_retract
 from rules.registry import current_policy
@@ -56,9 +57,11 @@ class EventReportView(APIView):
     )
     def post(self, request):
         data = s.parse_report(request.data, idempotency_header=request.headers.get("Idempotency-Key"))
-        result = event_report(agency=request_agency(request), **data)
+        with explanations_shared():  # the notice's words for the new entries are the answer's
+            result = event_report(agency=request_agency(request), **data)
+            body = s.report_result_dict(result)
         headers = {"Idempotent-Replayed": "true"} if not result.created else {}
-        return Response(s.report_result_dict(result), status=status.HTTP_201_CREATED, headers=headers)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class EventBatchView(APIView):
@@ -77,9 +80,10 @@ class EventBatchView(APIView):
         if isinstance(items, list):
             batch_check_size(len(items))  # before parsing thousands of items
         items = parse(s.BatchEnvelopeSerializer, request.data)["items"]
-        results = events_report_batch(agency=request_agency(request), items=s.parse_report_items(items))
-        policy = current_policy()
-        body = {**batch_totals(results), "results": [_batch_item(r, policy) for r in results]}
+        with explanations_shared():  # the notices' words for the new entries are the answer's
+            results = events_report_batch(agency=request_agency(request), items=s.parse_report_items(items))
+            policy = current_policy()
+            body = {**batch_totals(results), "results": [_batch_item(r, policy) for r in results]}
         return Response(body, status=status.HTTP_200_OK)
 
 

@@ -58,11 +58,36 @@ def entry_explanation(*, entry: LedgerEntry, policy, language: str | None = None
     """The words that explain ``entry`` under ``policy`` (the policy in force), in ``language`` (default:
     the active language)."""
     with translation.override(language) if language else contextlib.nullcontext():
-        token = _wording.set(_Wording(translation.get_language(), timezone.get_current_timezone()))
+        wording = _Wording(translation.get_language(), timezone.get_current_timezone())
+        shared = _shared.get()
+        key = (id(entry), id(policy), wording)
+        if shared is not None and key in shared:
+            return shared[key][2]
+        token = _wording.set(wording)
         try:
-            return _explain(entry, policy)
+            explanation = _explain(entry, policy)
         finally:
             _wording.reset(token)
+        if shared is not None:
+            shared[key] = (entry, policy, explanation)  # held, so that their ids are not reused in the block
+        return explanation
+
+
+@contextlib.contextmanager
+def explanations_shared():
+    """Inside the block, an entry explained again under the same policy, in the same language and time
+    zone, gets the words already made: a report's notice and the API's answer word the same new entries.
+
+    For one request's entries, which do not change while it runs; a block inside another joins it.
+    """
+    if _shared.get() is not None:
+        yield
+        return
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
 
 
 # --- translated words ---------------------------------------------------------------------------------
@@ -77,6 +102,7 @@ class _Wording:
 
 
 _wording: contextvars.ContextVar[_Wording | None] = contextvars.ContextVar("explain_wording", default=None)
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("explain_shared", default=None)
 
 
 def _language() -> str | None:

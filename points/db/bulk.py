@@ -175,7 +175,11 @@ class _Insert(NamedTuple):
 
     def statement(self, conn) -> tuple:
         """PostgreSQL's INSERT ... RETURNING, as ``bulk_create`` writes it (which relies on its rows
-        coming back in the order given); values prepared as COPY prepares them (``_row_getter``)."""
+        coming back in the order given); values prepared as COPY prepares them (``_row_getter``).
+
+        A placeholder per value, not the rows in one JSON parameter as ``update_fields`` sends many:
+        PostgreSQL plans and runs ``INSERT ... SELECT FROM jsonb_array_elements`` at several times the
+        cost of ``VALUES``, more than psycopg saves on quoting."""
         _, row_of = _insert_spec(self.model)
         params = [value for obj in self.objs for value in row_of(obj)]
         return _insert_sql(self.model, conn.vendor, len(self.objs)), params, self.take_keys
@@ -456,7 +460,7 @@ class _Update(NamedTuple):
 
     def statement(self, conn) -> tuple:
         fields = [self.model._meta.get_field(name) for name in self.field_names]
-        if len(self.objs) == 1:
+        if len(self.objs) == 1:  # joined to a JSON parameter, one row may be planned as a scan of the table
             params = [*_row_getter(fields)(self.objs[0]), self.objs[0].pk]
             return _update_sql(self.model, self.field_names, conn.vendor, one_row=True), params, None
         # All rows in one JSON parameter: json.dumps writes it in C, where psycopg would dump the

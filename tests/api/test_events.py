@@ -232,3 +232,41 @@ def test_oversized_body_is_413_before_parsing(as_agency, db, settings):
     body = '{"attributes": {"x": "' + "y" * 2000 + '"}}'
     response = as_agency("court").generic("POST", URL, body, content_type="application/json")
     assert_error(response, 413, "request_too_large")
+
+
+def _count_explanations(monkeypatch) -> list:
+    from points import explain
+
+    made, original = [], explain._explain
+    monkeypatch.setattr(explain, "_explain", lambda entry, policy: made.append(entry) or original(entry, policy))
+    return made
+
+
+def test_a_report_words_each_new_entry_once_for_its_notice_and_its_answer(make_citizen, as_agency, monkeypatch):
+    """Performance: within the request the notice's explanation is the answer's (``explanations_shared``)."""
+    citizens = [make_citizen(), make_citizen()]
+    client = as_agency("court")
+    made = _count_explanations(monkeypatch)
+    single = client.post(URL, report_body(citizens[0]))
+    assert single.status_code == 201 and len(made) == len(single.json()["entries"]) == 1
+    assert Notice.objects.get(event_id=single.json()["event_id"]).body.count(single.json()["entries"][0]["explanation"])
+    made.clear()
+    items = [report_body(person, key=f"b{n}") for n, person in enumerate(citizens)]
+    batch = client.post(f"{URL}batch/", {"items": items}, format="json")
+    assert batch.status_code == 200 and [r["outcome"] for r in batch.json()["results"]] == ["applied", "applied"]
+    assert len(made) == 2
+
+
+def test_a_notice_in_the_citizens_language_is_not_the_answer_in_the_callers(make_citizen, as_agency):
+    """Shared words are shared only in one language: a Chinese reader's notice, an English caller's answer."""
+    citizen = make_citizen(preferred_language="zh-hans", email="wang@example.cn", contact_consent=True,
+                           contact_consent_at=timezone.now())
+    response = as_agency("court").post(URL, report_body(citizen), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 201, response.content
+    entry = LedgerEntry.objects.get(event_id=response.json()["event_id"])
+    english = entry_explanation(entry=entry, policy=current_policy(), language="en").text
+    chinese = entry_explanation(entry=entry, policy=current_policy(), language="zh-hans").text
+    assert english != chinese
+    assert response.json()["entries"][0]["explanation"] == english
+    body = Notice.objects.get(event_id=entry.event_id).body
+    assert chinese in body and english not in body
